@@ -1,0 +1,367 @@
+# cython: language_level=3
+"""The request cycle, compiled: the twin of ``fastmicro/_pycycle.py``.
+
+It runs the same steps as the plain cycle (make and push the contexts,
+match, dispatch, make and process the response, send it, pop) with the
+stock methods of :class:`~fastmicro.app.FastMicro`, ``RequestContext`` and
+``AppContext`` inlined. PERF: those steps are a few dozen small Python
+calls, most of which do nothing for a typical app (no hooks, no signals, no
+session); inlined in C they cost a fraction of a Python call each.
+
+Anything unusual goes back through the app's Python methods: an app whose
+class or instance overrides one of the inlined methods, or whose request or
+response class is not fastmicro's, runs the plain cycle; registered hooks,
+signal receivers, errors, non-string return values and a touched session
+call the same methods the plain cycle calls.
+"""
+from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+
+from fastmicro import _pycycle, signals
+from fastmicro.ctx import AppContext, RequestContext
+from fastmicro.globals import _cv_app, _cv_request
+from fastmicro.routing.exceptions import NeedsFullMatch
+from fastmicro.sessions import SecureCookieSessionInterface
+from fastmicro.wrappers import (
+    Request,
+    Response,
+    _content_type_for,
+    _is_plain_response_class,
+    _status_line,
+)
+
+cdef object _plain_wsgi_app = _pycycle.wsgi_app
+cdef object _cv_app_var = _cv_app
+cdef object _cv_request_var = _cv_request
+cdef object _request_started = signals.request_started
+cdef object _request_finished = signals.request_finished
+cdef object _request_tearing_down = signals.request_tearing_down
+cdef object _appcontext_pushed = signals.appcontext_pushed
+cdef object _appcontext_popped = signals.appcontext_popped
+cdef object _appcontext_tearing_down = signals.appcontext_tearing_down
+cdef object _Headers = Headers
+cdef object _HTTPException = HTTPException
+cdef object _NeedsFullMatch = NeedsFullMatch
+
+#: The app methods this module inlines; overriding any of them (on the
+#: class or the instance) sends the app through the plain cycle.
+INLINED_APP_METHODS = (
+    "request_context",
+    "app_context",
+    "full_dispatch_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+    "ensure_sync",
+    "_match_request",
+    "_finish_session",
+    "_session_opens_on_push",
+)
+
+
+cdef class _Plan:
+    """What was checked once per app, and is re-checked cheaply per request."""
+
+    cdef readonly bint inline
+    cdef readonly object request_class
+    cdef readonly object response_class
+    cdef readonly object session_interface
+    cdef readonly bint lazy_session
+
+
+cdef bint _same_function(object cls, object base, str name):
+    return getattr(cls, name, None) is getattr(base, name)
+
+
+cdef _Plan _make_plan(object app):
+    from fastmicro.app import FastMicro
+
+    cdef _Plan plan = _Plan()
+    cdef object app_type = type(app)
+    cdef object name
+    plan.request_class = app.request_class
+    plan.response_class = app.response_class
+    plan.session_interface = app.session_interface
+    plan.lazy_session = type(app.session_interface) is SecureCookieSessionInterface
+    plan.inline = (
+        isinstance(app, FastMicro)
+        and all(
+            _same_function(app_type, FastMicro, name) and name not in app.__dict__
+            for name in INLINED_APP_METHODS
+        )
+        and isinstance(plan.request_class, type)
+        and issubclass(plan.request_class, Request)
+        and all(
+            _same_function(plan.request_class, Request, name)
+            for name in ("__init__", "close", "method")
+        )
+        and isinstance(plan.response_class, type)
+        and issubclass(plan.response_class, Response)
+        and all(
+            _same_function(plan.response_class, Response, name)
+            for name in ("__init__", "__call__")
+        )
+        and _is_plain_response_class(plan.response_class)
+        and type(RequestContext.__dict__.get("session")) is property
+    )
+    return plan
+
+
+cdef inline _Plan _plan_for(object app):
+    cdef _Plan plan
+    cdef object found = app.__dict__.get("_cycle_plan")
+    if found is not None:
+        plan = <_Plan>found
+        if (
+            app.request_class is plan.request_class
+            and app.response_class is plan.response_class
+            and app.session_interface is plan.session_interface
+        ):
+            return plan
+    plan = _make_plan(app)
+    app.__dict__["_cycle_plan"] = plan
+    return plan
+
+
+def wsgi_app(app, dict environ, start_response):
+    """Handle one request on ``app`` (see :meth:`FastMicro.wsgi_app`)."""
+    cdef _Plan plan = _plan_for(app)
+    if not plan.inline or app.config["TRUSTED_HOSTS"] is not None:
+        return _plain_wsgi_app(app, environ, start_response)
+
+    # -- request and contexts (RequestContext.__init__, push) -----------------
+    cdef object request_class = plan.request_class
+    cdef object req = request_class.__new__(request_class)
+    req.environ = environ
+    req.shallow = False
+    environ["werkzeug.request"] = req
+    req.json_module = app.json
+    cdef object method = environ.get("REQUEST_METHOD", "GET").upper()
+    req.method = method
+
+    cdef object ctx = RequestContext.__new__(RequestContext)
+    ctx.app = app
+    ctx.request = req
+    ctx._session = None
+    ctx.flashes = None
+    ctx._after_request_functions = []
+
+    cdef object app_ctx = get_value(_cv_app_var)
+    if app_ctx is None or app_ctx.app is not app:
+        app_ctx = AppContext.__new__(AppContext)
+        app_ctx.app = app
+        app_ctx._cv_tokens = [PyContextVar_Set(_cv_app_var, app_ctx)]
+        if _appcontext_pushed.receivers:
+            _appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+    else:
+        app_ctx = None
+    ctx._cv_tokens = [(PyContextVar_Set(_cv_request_var, ctx), app_ctx)]
+
+    cdef object error = None
+    cdef object response
+    try:
+        try:
+            if not plan.lazy_session:
+                ctx.session
+            _match(app, ctx, req, environ, method)
+            response = _full_dispatch(app, ctx, req, plan, method)
+        except Exception as e:
+            error = e
+            response = app.handle_exception(e)
+        except BaseException as e:
+            error = e
+            raise
+        return _send(response, environ, start_response)
+    finally:
+        if "werkzeug.debug.preserve_context" in environ:
+            environ["werkzeug.debug.preserve_context"](_cv_app_var.get())
+            environ["werkzeug.debug.preserve_context"](_cv_request_var.get())
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        _pop(app, ctx, req, environ, error)
+
+
+cdef inline void _match(object app, object ctx, object req, dict environ, object method) except *:
+    # RequestContext.match_request -> FastMicro._match_request, fast case.
+    cdef object url_map = app.url_map
+    cdef object path
+    if url_map.host_matching or app.subdomain_matching or "HTTP_UPGRADE" in environ:
+        app._match_request(ctx)
+        return
+    path = environ.get("PATH_INFO") or ""
+    if not path.isascii():
+        path = path.encode("latin1").decode(errors="replace")
+    try:
+        req.url_rule, req.view_args = url_map.match_path(
+            path, method, url_map.default_subdomain or ""
+        )
+    except _NeedsFullMatch:
+        app._match_request(ctx)
+    except _HTTPException as e:
+        req.routing_exception = e
+
+
+cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, object method):
+    # FastMicro.full_dispatch_request, dispatch_request, finalize_request.
+    cdef object rv = None
+    cdef object view, rule, sync_views, sync
+    if not app._got_first_request:
+        app._got_first_request = True
+    try:
+        if _request_started.receivers:
+            _request_started.send(app, _async_wrapper=app.ensure_sync)
+        if app.before_request_funcs or app.url_value_preprocessors:
+            rv = app.preprocess_request()
+        if rv is None:
+            if req.routing_exception is not None:
+                app.raise_routing_exception(req)
+            rule = req.url_rule
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                view = app.view_functions[rule.endpoint]
+                sync_views = app._sync_views
+                try:
+                    sync = sync_views[view]
+                except KeyError:
+                    sync = sync_views[view] = app.ensure_sync(view)
+                except TypeError:
+                    sync = app.ensure_sync(view)
+                rv = sync(**req.view_args)
+    except Exception as e:
+        rv = app.handle_user_exception(e)
+
+    cdef object response
+    cdef object response_class = plan.response_class
+    cdef object mimetype
+    cdef bytes body
+    if (
+        type(rv) is str
+        and response_class.automatically_set_content_length
+        and response_class.default_mimetype is not None
+    ):
+        # Response.__init__'s fast case, via Response._init_simple.
+        body = (<str>rv).encode()
+        response = response_class.__new__(response_class)
+        headers = _Headers.__new__(_Headers)
+        headers._list = [
+            ("Content-Type", _content_type_for(response_class.default_mimetype)),
+            ("Content-Length", str(len(body))),
+        ]
+        response.headers = headers
+        response._status_code = response_class.default_status
+        response._status = _status_line(response_class.default_status)
+        response.direct_passthrough = False
+        response._on_close = []
+        response.response = [body]
+    else:
+        response = app.make_response(rv)
+
+    # FastMicro.process_response
+    for func in ctx._after_request_functions:
+        response = app.ensure_sync(func)(response)
+    if app.after_request_funcs:
+        response = _after_request(app, req, response)
+    if ctx._session is not None or (
+        "HTTP_COOKIE" in req.environ
+        and app.config["SESSION_COOKIE_NAME"] in req.environ["HTTP_COOKIE"]
+    ):
+        app._finish_session(ctx, response)
+    if _request_finished.receivers:
+        _request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+    return response
+
+
+cdef object _after_request(object app, object req, object response):
+    cdef object name, func
+    for name in list(req.blueprints) + [None]:
+        if name in app.after_request_funcs:
+            for func in reversed(app.after_request_funcs[name]):
+                response = app.ensure_sync(func)(response)
+    return response
+
+
+cdef object _send(object response, dict environ, object start_response):
+    # Response.__call__'s fast case.
+    cdef object body
+    cdef object key, lowered
+    cdef bint has_length = False
+    cdef int code
+    if type(response) is not Response and not isinstance(response, Response):
+        return response(environ, start_response)
+    body = response.response
+    code = response._status_code
+    if (
+        type(body) is list
+        and len(body) == 1
+        and type((<list>body)[0]) is bytes
+        and not response._on_close
+        and not response.direct_passthrough
+        and 200 <= code
+        and code != 204
+        and code != 304
+        and environ["REQUEST_METHOD"] != "HEAD"
+        and type(response).__call__ is Response.__call__
+        and _is_plain_response_class(type(response))
+    ):
+        header_list = response.headers._list
+        for key, _ in header_list:
+            lowered = key.lower()
+            if lowered == "content-length":
+                has_length = True
+            elif lowered == "location" or lowered == "content-location":
+                return response(environ, start_response)
+        if has_length:
+            start_response(response._status, list(header_list))
+            return body
+    return response(environ, start_response)
+
+
+cdef void _pop(object app, object ctx, object req, dict environ, object error) except *:
+    # RequestContext.pop, then AppContext.pop, for the usual single push.
+    cdef list tokens = ctx._cv_tokens
+    if len(tokens) != 1:
+        ctx.pop(error)
+        return
+    cdef object current, token, app_ctx
+    try:
+        if app.teardown_request_funcs or _request_tearing_down.receivers:
+            app.do_teardown_request(error)
+        if "files" in req.__dict__:
+            req.close()
+    finally:
+        current = get_value(_cv_request_var)
+        token, app_ctx = tokens.pop()
+        PyContextVar_Reset(_cv_request_var, token)
+        current.request.environ["werkzeug.request"] = None
+        if app_ctx is not None:
+            _pop_app(app, app_ctx, error)
+        if current is not ctx:
+            raise AssertionError(
+                f"Popped wrong request context. ({current!r} instead of {ctx!r})"
+            )
+
+
+cdef void _pop_app(object app, object app_ctx, object error) except *:
+    cdef list tokens = app_ctx._cv_tokens
+    if len(tokens) != 1:
+        app_ctx.pop(error)
+        return
+    cdef object current
+    try:
+        if app.teardown_appcontext_funcs or _appcontext_tearing_down.receivers:
+            app.do_teardown_appcontext(error)
+    finally:
+        current = get_value(_cv_app_var)
+        PyContextVar_Reset(_cv_app_var, tokens.pop())
+    if current is not app_ctx:
+        raise AssertionError(
+            f"Popped wrong app context. ({current!r} instead of {app_ctx!r})"
+        )
+    if _appcontext_popped.receivers:
+        _appcontext_popped.send(app, _async_wrapper=app.ensure_sync)

@@ -1,0 +1,242 @@
+"""Sessions: the interface an app uses to load and save ``session``, and
+the default implementation in a signed cookie, as Flask 3.1's."""
+from __future__ import annotations
+
+import collections.abc as cabc
+import hashlib
+import typing as t
+from datetime import datetime, timezone
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import CallbackDict
+
+from .json.tag import TaggedJSONSerializer
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import FastMicro
+    from .wrappers import Request, Response
+
+
+class SessionMixin(cabc.MutableMapping[str, t.Any]):
+    """What a session object adds to a mapping.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session."""
+        return self.get("_permanent", False)  # type: ignore[no-any-return]
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    #: False for a :class:`NullSession`.
+    new = False
+    #: Set on change, so the interface knows to save.
+    modified = True
+    #: Set on read or write, so the response varies on ``Cookie``.
+    accessed = True
+
+
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+    """The session of :class:`SecureCookieSessionInterface`: a dict that
+    tracks ``modified`` and ``accessed``.
+
+    .. versionadded:: 0.1
+    """
+
+    modified = False
+    accessed = False
+
+    def __init__(self, initial: t.Any = None) -> None:
+        def on_update(self: SecureCookieSession) -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(initial, on_update)
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+
+class NullSession(SecureCookieSession):
+    """The session when none could be opened (no secret key): reading
+    works, writing raises with a hint.
+
+    .. versionadded:: 0.1
+    """
+
+    def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise RuntimeError(
+            "The session is unavailable because no secret "
+            "key was set.  Set the secret_key on the "
+            "application to something unique and secret."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    del _fail
+
+
+class SessionInterface:
+    """How the app opens and saves sessions. Subclass it and set
+    ``app.session_interface`` to store sessions elsewhere (e.g. a database,
+    keyed by an ID in the cookie).
+
+    .. versionadded:: 0.1
+    """
+
+    null_session_class = NullSession
+    pickle_based = False
+
+    def make_null_session(self, app: FastMicro) -> NullSession:
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: FastMicro) -> str:
+        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+
+    def get_cookie_domain(self, app: FastMicro) -> str | None:
+        return app.config["SESSION_COOKIE_DOMAIN"]  # type: ignore[no-any-return]
+
+    def get_cookie_path(self, app: FastMicro) -> str:
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
+
+    def get_cookie_httponly(self, app: FastMicro) -> bool:
+        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+
+    def get_cookie_secure(self, app: FastMicro) -> bool:
+        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+
+    def get_cookie_samesite(self, app: FastMicro) -> str | None:
+        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+
+    def get_cookie_partitioned(self, app: FastMicro) -> bool:
+        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+
+    def get_expiration_time(self, app: FastMicro, session: SessionMixin) -> datetime | None:
+        if session.permanent:
+            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: FastMicro, session: SessionMixin) -> bool:
+        return session.modified or (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        )
+
+    def open_session(self, app: FastMicro, request: Request) -> SessionMixin | None:
+        raise NotImplementedError()
+
+    def save_session(self, app: FastMicro, session: SessionMixin, response: Response) -> None:
+        raise NotImplementedError()
+
+
+session_json_serializer = TaggedJSONSerializer()
+
+
+def _lazy_sha1(string: bytes = b"") -> t.Any:
+    # Looked up at call time so that FIPS builds without sha1 can still
+    # import the module.
+    return hashlib.sha1(string)
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions in a cookie signed with the app's ``SECRET_KEY``
+    (itsdangerous, HMAC-SHA1, salt ``cookie-session``), readable and
+    writable by Flask with the same key.
+
+    .. versionadded:: 0.1
+    """
+
+    salt = "cookie-session"
+    digest_method = staticmethod(_lazy_sha1)
+    key_derivation = "hmac"
+    serializer = session_json_serializer
+    session_class = SecureCookieSession
+
+    def get_signing_serializer(self, app: FastMicro) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys: list[str | bytes] = []
+        if fallbacks := app.config["SECRET_KEY_FALLBACKS"]:
+            keys.extend(fallbacks)
+        keys.append(app.secret_key)  # the last key signs
+        return URLSafeTimedSerializer(
+            keys,  # type: ignore[arg-type]
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def open_session(self, app: FastMicro, request: Request) -> SecureCookieSession | None:
+        s = self.get_signing_serializer(app)
+        if s is None:
+            return None
+        val = request.cookies.get(self.get_cookie_name(app))
+        if not val:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = s.loads(val, max_age=max_age)
+            return self.session_class(data)
+        except BadSignature:
+            return self.session_class()
+
+    def save_session(self, app: FastMicro, session: SessionMixin, response: Response) -> None:
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+
+        if session.accessed:
+            response.vary.add("Cookie")
+
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+
+        if not self.should_set_cookie(app, session):
+            return
+
+        expires = self.get_expiration_time(app, session)
+        val = self.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]
+        response.set_cookie(
+            name,
+            val,
+            expires=expires,
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        response.vary.add("Cookie")
