@@ -50,7 +50,7 @@ $(STAMP): pyproject.toml setup.py $(PYX)
 	touch $@
 
 serve: venv
-	FASTMICRO_HOST=$(HOST) FASTMICRO_PORT=$(PORT) $(VPY) examples/showcase/app.py
+	FASTMICRO_RUN_HOST=$(HOST) FASTMICRO_RUN_PORT=$(PORT) $(VPY) examples/showcase/app.py
 
 # Both runs always happen; the target fails if either failed.
 test: venv

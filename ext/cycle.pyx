@@ -17,7 +17,7 @@ call the same methods the plain cycle calls.
 from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from fastmicro import _pycycle, signals
 from fastmicro.ctx import AppContext, RequestContext
@@ -33,6 +33,7 @@ from fastmicro.wrappers import (
 )
 
 cdef object _plain_wsgi_app = _pycycle.wsgi_app
+cdef object _stock_wsgi_app = None  # FastMicro.wsgi_app, set by _make_plan
 cdef object _cv_app_var = _cv_app
 cdef object _cv_request_var = _cv_request
 cdef object _request_started = signals.request_started
@@ -43,6 +44,8 @@ cdef object _appcontext_popped = signals.appcontext_popped
 cdef object _appcontext_tearing_down = signals.appcontext_tearing_down
 cdef object _Headers = Headers
 cdef object _HTTPException = HTTPException
+cdef object _NotFound = NotFound
+cdef object _MethodNotAllowed = MethodNotAllowed
 cdef object _NeedsFullMatch = NeedsFullMatch
 
 #: The app methods this module inlines; overriding any of them (on the
@@ -81,6 +84,8 @@ cdef bint _same_function(object cls, object base, str name):
 cdef _Plan _make_plan(object app):
     from fastmicro.app import FastMicro
 
+    global _stock_wsgi_app
+    _stock_wsgi_app = FastMicro.wsgi_app
     cdef _Plan plan = _Plan()
     cdef object app_type = type(app)
     cdef object name
@@ -128,8 +133,23 @@ cdef inline _Plan _plan_for(object app):
     return plan
 
 
+def app_call(app, environ, start_response):
+    """``FastMicro.__call__``: call ``app.wsgi_app``, which middleware may
+    have replaced. PERF: a compiled function binds as a method, and the stock
+    ``wsgi_app`` is entered without its Python frame."""
+    if type(environ) is dict and "wsgi_app" not in app.__dict__ and (
+        type(app).wsgi_app is _stock_wsgi_app
+    ):
+        return _handle(app, <dict>environ, start_response)
+    return app.wsgi_app(environ, start_response)
+
+
 def wsgi_app(app, dict environ, start_response):
     """Handle one request on ``app`` (see :meth:`FastMicro.wsgi_app`)."""
+    return _handle(app, environ, start_response)
+
+
+cdef object _handle(object app, dict environ, object start_response):
     cdef _Plan plan = _plan_for(app)
     if not plan.inline or app.config["TRUSTED_HOSTS"] is not None:
         return _plain_wsgi_app(app, environ, start_response)
@@ -138,18 +158,13 @@ def wsgi_app(app, dict environ, start_response):
     cdef object request_class = plan.request_class
     cdef object req = request_class.__new__(request_class)
     req.environ = environ
-    req.shallow = False
     environ["werkzeug.request"] = req
-    req.json_module = app.json
     cdef object method = environ.get("REQUEST_METHOD", "GET").upper()
     req.method = method
 
     cdef object ctx = RequestContext.__new__(RequestContext)
     ctx.app = app
     ctx.request = req
-    ctx._session = None
-    ctx.flashes = None
-    ctx._after_request_functions = []
 
     cdef object app_ctx = get_value(_cv_app_var)
     if app_ctx is None or app_ctx.app is not app:
@@ -176,7 +191,7 @@ def wsgi_app(app, dict environ, start_response):
         except BaseException as e:
             error = e
             raise
-        return _send(response, environ, start_response)
+        return _send(response, environ, start_response, response is ctx._fresh_response)
     finally:
         if "werkzeug.debug.preserve_context" in environ:
             environ["werkzeug.debug.preserve_context"](_cv_app_var.get())
@@ -209,7 +224,7 @@ cdef inline void _match(object app, object ctx, object req, dict environ, object
 cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, object method):
     # FastMicro.full_dispatch_request, dispatch_request, finalize_request.
     cdef object rv = None
-    cdef object view, rule, sync_views, sync
+    cdef object error
     if not app._got_first_request:
         app._got_first_request = True
     try:
@@ -218,63 +233,104 @@ cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, objec
         if app.before_request_funcs or app.url_value_preprocessors:
             rv = app.preprocess_request()
         if rv is None:
-            if req.routing_exception is not None:
-                app.raise_routing_exception(req)
-            rule = req.url_rule
-            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-                rv = app.make_default_options_response()
+            error = req.routing_exception
+            if error is not None:
+                if (
+                    (type(error) is _NotFound or type(error) is _MethodNotAllowed)
+                    and not app.error_handler_spec
+                    and not app.trap_http_exception(error)
+                ):
+                    # PERF: what raise_routing_exception, then
+                    # handle_user_exception and handle_http_exception, do
+                    # for an app without error handlers: the error is the
+                    # response.
+                    rv = error
+                else:
+                    app.raise_routing_exception(req)
             else:
-                view = app.view_functions[rule.endpoint]
-                sync_views = app._sync_views
-                try:
-                    sync = sync_views[view]
-                except KeyError:
-                    sync = sync_views[view] = app.ensure_sync(view)
-                except TypeError:
-                    sync = app.ensure_sync(view)
-                rv = sync(**req.view_args)
+                rv = _call_view(app, req, method)
     except Exception as e:
         rv = app.handle_user_exception(e)
 
     cdef object response
     cdef object response_class = plan.response_class
-    cdef object mimetype
-    cdef bytes body
+    cdef object rv_type = type(rv)
     if (
-        type(rv) is str
-        and response_class.automatically_set_content_length
+        rv_type is str
         and response_class.default_mimetype is not None
+        and response_class.automatically_set_content_length
     ):
-        # Response.__init__'s fast case, via Response._init_simple.
-        body = (<str>rv).encode()
-        response = response_class.__new__(response_class)
-        headers = _Headers.__new__(_Headers)
-        headers._list = [
-            ("Content-Type", _content_type_for(response_class.default_mimetype)),
-            ("Content-Length", str(len(body))),
-        ]
-        response.headers = headers
-        response._status_code = response_class.default_status
-        response._status = _status_line(response_class.default_status)
-        response.direct_passthrough = False
-        response._on_close = []
-        response.response = [body]
+        response = ctx._fresh_response = _text_response(response_class, <str>rv)
+    elif rv_type is dict or rv_type is list:
+        # FastMicro.make_response's branch for these types.
+        response = app.json.response(rv)
     else:
         response = app.make_response(rv)
 
     # FastMicro.process_response
-    for func in ctx._after_request_functions:
-        response = app.ensure_sync(func)(response)
+    cdef object after_this = ctx._after_request_functions
+    if after_this:
+        ctx._fresh_response = None
+        for func in after_this:
+            response = app.ensure_sync(func)(response)
     if app.after_request_funcs:
+        ctx._fresh_response = None
         response = _after_request(app, req, response)
     if ctx._session is not None or (
         "HTTP_COOKIE" in req.environ
         and app.config["SESSION_COOKIE_NAME"] in req.environ["HTTP_COOKIE"]
     ):
+        ctx._fresh_response = None
         app._finish_session(ctx, response)
     if _request_finished.receivers:
         _request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
     return response
+
+
+cdef dict _content_types = {}
+cdef dict _status_lines = {}
+
+
+cdef object _text_response(object response_class, str text):
+    # Response.__init__'s fast case (Response._init_simple), for a class
+    # that _is_plain_response_class vouched for in the plan.
+    cdef bytes body = text.encode()
+    cdef object mimetype = response_class.default_mimetype
+    cdef object content_type = _content_types.get(mimetype)
+    if content_type is None:
+        content_type = _content_types[mimetype] = _content_type_for(mimetype)
+    cdef object code = response_class.default_status
+    cdef object line = _status_lines.get(code)
+    if line is None:
+        line = _status_line(code)
+    cdef object response = response_class.__new__(response_class)
+    cdef object headers = _Headers.__new__(_Headers)
+    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    response.headers = headers
+    response._status_code = code
+    response._status = line
+    response.direct_passthrough = False
+    response._on_close = []
+    response.response = [body]
+    return response
+
+
+cdef object _call_view(object app, object req, object method):
+    # FastMicro.dispatch_request after the routing check.
+    cdef object rule = req.url_rule
+    cdef object view, sync
+    cdef dict sync_views
+    if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+        return app.make_default_options_response()
+    view = app.view_functions[rule.endpoint]
+    sync_views = app._sync_views
+    try:
+        sync = sync_views[view]
+    except KeyError:
+        sync = sync_views[view] = app.ensure_sync(view)
+    except TypeError:
+        sync = app.ensure_sync(view)
+    return sync(**req.view_args)
 
 
 cdef object _after_request(object app, object req, object response):
@@ -286,13 +342,30 @@ cdef object _after_request(object app, object req, object response):
     return response
 
 
-cdef object _send(object response, dict environ, object start_response):
-    # Response.__call__'s fast case.
+cdef dict _plain_classes = {}
+
+
+cdef object _send(object response, dict environ, object start_response, bint fresh):
+    # Response.__call__'s fast case. ``fresh``: made by _text_response and
+    # not seen by any hook since, so its headers are the two it was made
+    # with and its body is one bytes object.
+    if fresh and environ["REQUEST_METHOD"] != "HEAD":
+        start_response(response._status, list(response.headers._list))
+        return response.response
     cdef object body
     cdef object key, lowered
     cdef bint has_length = False
     cdef int code
-    if type(response) is not Response and not isinstance(response, Response):
+    if not isinstance(response, Response):
+        return response(environ, start_response)
+    cdef object response_type = type(response)
+    cdef object plain = _plain_classes.get(response_type)
+    if plain is None:
+        plain = _plain_classes[response_type] = (
+            response_type.__call__ is Response.__call__
+            and _is_plain_response_class(response_type)
+        )
+    if not plain:
         return response(environ, start_response)
     body = response.response
     code = response._status_code
@@ -306,8 +379,6 @@ cdef object _send(object response, dict environ, object start_response):
         and code != 204
         and code != 304
         and environ["REQUEST_METHOD"] != "HEAD"
-        and type(response).__call__ is Response.__call__
-        and _is_plain_response_class(type(response))
     ):
         header_list = response.headers._list
         for key, _ in header_list:

@@ -7,24 +7,38 @@ semantics are exactly those of :mod:`werkzeug.routing.matcher`: a trie of
 states walked depth first with backtracking, static transitions before
 dynamic ones sorted by part weight, then the conversion phase.
 
+Rules are added to a tree of Python objects (``_Node``, ``_Transition``,
+``_RuleEntry``), which own everything. Before the first match after a change
+the tree is *frozen* into C structs (``CNode``, ``CTrans``, ``CRule``,
+``CKey``) holding borrowed pointers into it, and matching walks only those:
+no reference counting, no Python objects but the ones returned.
+
 .. versionadded:: 0.1
 """
 cimport cython
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.list cimport PyList_Append
 from cpython.long cimport PyLong_FromLongLong
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.sequence cimport PySequence_Contains
 from cpython.set cimport PySet_Contains
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp, memcpy, memset
 from cpython.unicode cimport (
     PyUnicode_DATA,
     PyUnicode_FindChar,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
+    PyUnicode_New,
     PyUnicode_READ,
+    PyUnicode_Substring,
     Py_UNICODE_ISDECIMAL,
 )
 
 import re
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound
 from werkzeug.routing.converters import ValidationError
@@ -39,6 +53,39 @@ from fastmicro.routing.rules import conversion_plan
 from fastmicro.routing.rules import regex_group_names
 
 __all__ = ["StateMachineMatcher", "Matcher", "map_match_path", "MAX_DEPTH"]
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+
+cdef extern from *:
+    """
+    /* The instance dict of o (borrowed), or NULL when it has none or this
+       CPython is not known to expose it cheaply. */
+    static PyObject *__fm_instance_dict(PyObject *o) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        PyObject **p = _PyObject_GetDictPtr(o);
+        return p ? *p : NULL;
+    #else
+        (void)o;
+        return NULL;
+    #endif
+    }
+    /* 1 if no class in tp's MRO defines either name (so the instance dict
+       alone decides both attributes). */
+    static int __fm_type_plain(PyTypeObject *tp, PyObject *a, PyObject *b) {
+        return _PyType_Lookup(tp, a) == NULL && _PyType_Lookup(tp, b) == NULL;
+    }
+    static unsigned int __fm_type_tag(PyTypeObject *tp) {
+        return tp->tp_version_tag;
+    }
+    static PyObject *__fm_tp_new(PyObject *tp, PyObject *args) {
+        return ((PyTypeObject *)tp)->tp_new((PyTypeObject *)tp, args, NULL);
+    }
+    """
+    PyObject* __fm_instance_dict(PyObject* o)
+    int __fm_type_plain(PyTypeObject* tp, PyObject* a, PyObject* b)
+    unsigned int __fm_type_tag(PyTypeObject* tp)
+    object __fm_tp_new(object tp, object args)
 
 # Kinds and conversion codes: the values of fastmicro.routing.rules.
 cdef enum:
@@ -56,6 +103,14 @@ cdef enum:
     C_CALL = 2
     # PERF: 18 decimal digits always fit a long long, parsed without int().
     MAX_FAST_DIGITS = 18
+    # PERF: captures live in the walk's stack frame unless a rule has more.
+    INLINE_CAPTURES = 16
+
+# Results of a walk.
+cdef enum:
+    W_NONE = 0
+    W_FOUND = 1
+    W_SLASH_REQUIRED = 2  # Werkzeug's SlashRequired: stop, RequestPath
 
 # Characters compared against Py_UCS4 values (plain ints keep it all C).
 cdef enum:
@@ -70,6 +125,14 @@ cdef enum:
     CH_a = 97
     CH_f = 102
 
+cdef extern from *:
+    """
+    #define FM_FNV_OFFSET 14695981039346656037ULL
+    #define FM_FNV_PRIME 1099511628211ULL
+    """
+    const unsigned long long FNV_OFFSET "FM_FNV_OFFSET"
+    const unsigned long long FNV_PRIME "FM_FNV_PRIME"
+
 #: Deepest trie walk allowed. The walk only gets deeper by following a rule's
 #: parts, so the depth is bounded by the longest rule, never by the path;
 #: this only guards the C stack against absurd rule tables.
@@ -79,110 +142,218 @@ cdef Py_ssize_t _MAX_DEPTH = MAX_DEPTH
 _merge_re = re.compile("/{2,}")
 
 
-class _SlashRequired(Exception):
-    pass
+# ---------------------------------------------------------------------------
+# The frozen trie: C structs with pointers borrowed from the Python tree.
+
+cdef struct CNode
+cdef struct CTrans
+
+ctypedef struct CKey:
+    # A static transition: its text (borrowed from the key str) and hash.
+    unsigned long long hash
+    Py_ssize_t length
+    int kind
+    const void* data
+    CNode* child
+
+ctypedef struct CRule:
+    PyObject* entry      # the _RuleEntry
+    PyObject* methods    # rule.methods, NULL for None
+    bint methods_is_set
+    bint websocket
+    bint strict_slashes
+
+cdef struct CTrans:
+    int kind
+    Py_ssize_t minlen
+    Py_ssize_t maxlen
+    bint final
+    PyObject* tr         # the _Transition (regex and any only need it)
+    CNode* node
+
+cdef struct CNode:
+    # PERF: static children in an open-addressing table of precomputed
+    # hashes of the code points, probed straight from the path's buffer: no
+    # substring, no siphash, no dict lookup per segment.
+    CKey* keys
+    Py_ssize_t* slots    # NULL: no static children
+    Py_ssize_t mask
+    CNode* empty_child   # the static child "" (trailing slash), or NULL
+    CTrans* dyn
+    Py_ssize_t ndyn
+    CRule* rules
+    Py_ssize_t nrules
+
+ctypedef struct CStep:
+    PyObject* name
+    PyObject* converter
+    int code
+    Py_ssize_t fixed_digits
+    PyObject* min        # NULL for None
+    PyObject* max
+
+ctypedef struct Capture:
+    # A captured value: path[start:end], or obj (owned) when not NULL.
+    Py_ssize_t start
+    Py_ssize_t end
+    PyObject* obj
+
+# PERF: the state of one match is a C struct on the caller's stack, not an
+# object; its captures are index ranges of the path, made into str only by
+# the conversion (and only those the rule has converters for).
+ctypedef struct Search:
+    PyObject* path       # borrowed: the caller holds it
+    PyObject* domain
+    PyObject* method
+    Py_ssize_t length
+    int kind
+    const void* data
+    bint ascii
+    bint websocket
+    bint websocket_mismatch
+    PyObject* refused    # owned list of the methods of refused rules, or NULL
+    CRule* found
+    Capture* caps
+    Py_ssize_t ncaps
+    Py_ssize_t capcap
+    Capture inline_caps[16]
 
 
 cdef inline unsigned long long _hash_range(int kind, const void* data,
                                            Py_ssize_t start, Py_ssize_t end) noexcept:
     # FNV-1a over code points: the same for a key and for the equal range of
     # the path whatever their str kinds are.
-    cdef unsigned long long h = 14695981039346656037ULL
+    cdef unsigned long long h = FNV_OFFSET
     cdef Py_ssize_t i
     for i in range(start, end):
-        h = (h ^ <unsigned long long>PyUnicode_READ(kind, data, i)) * 1099511628211ULL
+        h = (h ^ <unsigned long long>PyUnicode_READ(kind, data, i)) * FNV_PRIME
     return h
 
 
-cdef inline bint _equal_range(str key, int kind, const void* data,
-                              Py_ssize_t start, Py_ssize_t end) noexcept:
-    cdef Py_ssize_t n = end - start, i
-    cdef int key_kind = PyUnicode_KIND(key)
-    cdef const void* key_data = PyUnicode_DATA(key)
-    if PyUnicode_GET_LENGTH(key) != n:
-        return False
-    if key_kind == kind:
-        return memcmp(key_data, <const char*>data + start * kind, n * kind) == 0
+cdef inline bint _key_equal(CKey* key, int kind, const void* data,
+                            Py_ssize_t start, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t i
+    cdef const unsigned char* a
+    cdef const unsigned char* b
+    if key.kind == kind:
+        if kind == 1:
+            # PERF: segments are short; a byte loop beats a memcmp call.
+            a = <const unsigned char*>key.data
+            b = <const unsigned char*>data + start
+            for i in range(n):
+                if a[i] != b[i]:
+                    return False
+            return True
+        return memcmp(key.data, <const char*>data + start * kind, n * kind) == 0
     for i in range(n):
-        if PyUnicode_READ(key_kind, key_data, i) != PyUnicode_READ(kind, data, start + i):
+        if PyUnicode_READ(key.kind, key.data, i) != PyUnicode_READ(kind, data, start + i):
             return False
     return True
 
+
+cdef inline CNode* _lookup(CNode* node, unsigned long long h, int kind, const void* data,
+                           Py_ssize_t start, Py_ssize_t n) noexcept:
+    """The static child for [start, start + n) of a str (hash ``h``), or NULL."""
+    cdef Py_ssize_t slot = <Py_ssize_t>(h & <unsigned long long>node.mask), index
+    cdef CKey* key
+    while True:
+        index = node.slots[slot]
+        if index < 0:
+            return NULL
+        key = &node.keys[index]
+        # PERF: the full 64-bit hash rejects almost every other key before
+        # the length and the text are compared.
+        if key.hash == h and key.length == n and _key_equal(key, kind, data, start, n):
+            return key.child
+        slot = (slot + 1) & node.mask
+
+
+cdef int _fill_node(CNode* c, _Node node, CNode* base) except -1:
+    cdef Py_ssize_t size = 8, i, slot, n
+    cdef str key
+    cdef _Node child
+    cdef _Transition tr
+    cdef _RuleEntry entry
+    cdef CKey* ck
+    n = len(node.static)
+    if n:
+        while size < 2 * n:
+            size *= 2
+        c.keys = <CKey*>PyMem_Malloc(n * sizeof(CKey))
+        c.slots = <Py_ssize_t*>PyMem_Malloc(size * sizeof(Py_ssize_t))
+        if c.keys == NULL or c.slots == NULL:
+            raise MemoryError()
+        for i in range(size):
+            c.slots[i] = -1
+        c.mask = size - 1
+        i = 0
+        for key, child in node.static.items():
+            ck = &c.keys[i]
+            ck.kind = PyUnicode_KIND(key)
+            ck.data = PyUnicode_DATA(key)
+            ck.length = PyUnicode_GET_LENGTH(key)
+            ck.hash = _hash_range(ck.kind, ck.data, 0, ck.length)
+            ck.child = &base[child.index]
+            if ck.length == 0:
+                c.empty_child = ck.child
+            slot = <Py_ssize_t>(ck.hash & <unsigned long long>c.mask)
+            while c.slots[slot] != -1:
+                slot = (slot + 1) & c.mask
+            c.slots[slot] = i
+            i += 1
+    n = len(node.dynamic)
+    if n:
+        c.dyn = <CTrans*>PyMem_Malloc(n * sizeof(CTrans))
+        if c.dyn == NULL:
+            raise MemoryError()
+        for i in range(n):
+            tr = <_Transition>node.dynamic[i]
+            c.dyn[i].kind = tr.kind
+            c.dyn[i].minlen = tr.minlen
+            c.dyn[i].maxlen = tr.maxlen
+            c.dyn[i].final = tr.final
+            c.dyn[i].tr = <PyObject*>tr
+            c.dyn[i].node = &base[tr.node.index]
+        c.ndyn = n
+    n = len(node.rules)
+    if n:
+        c.rules = <CRule*>PyMem_Malloc(n * sizeof(CRule))
+        if c.rules == NULL:
+            raise MemoryError()
+        for i in range(n):
+            entry = <_RuleEntry>node.rules[i]
+            c.rules[i].entry = <PyObject*>entry
+            c.rules[i].methods = NULL if entry.methods is None else <PyObject*>entry.methods
+            c.rules[i].methods_is_set = entry.methods_is_set
+            c.rules[i].websocket = entry.websocket
+            c.rules[i].strict_slashes = entry.strict_slashes
+        c.nrules = n
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# The Python tree that owns the rules.
 
 @cython.final
 cdef class _Node:
     cdef dict static
     cdef list dynamic
     cdef list rules
-    # PERF: most states have no static children; skip the lookup.
-    cdef bint has_static
-    # PERF: static children in an open-addressing table keyed by a hash of
-    # the code points, looked up straight from the path's buffer: no
-    # substring object, no siphash, no dict probe per segment.
-    cdef list keys
-    cdef list children
-    cdef Py_ssize_t* slots
-    cdef Py_ssize_t mask
-    cdef bint table_ready
+    cdef Py_ssize_t index  # in the frozen CNode array
 
     def __cinit__(self):
         self.static = {}
         self.dynamic = []
         self.rules = []
-        self.has_static = False
-        self.slots = NULL
-        self.table_ready = False
-
-    def __dealloc__(self):
-        PyMem_Free(self.slots)
-
-    cdef int build_table(self) except -1:
-        cdef Py_ssize_t size = 8, i, slot
-        cdef str key
-        while size < 2 * len(self.static):
-            size *= 2
-        PyMem_Free(self.slots)
-        self.slots = NULL
-        self.slots = <Py_ssize_t*>PyMem_Malloc(size * sizeof(Py_ssize_t))
-        if self.slots == NULL:
-            raise MemoryError()
-        for i in range(size):
-            self.slots[i] = -1
-        self.mask = size - 1
-        self.keys = list(self.static.keys())
-        self.children = list(self.static.values())
-        for i in range(len(self.keys)):
-            key = self.keys[i]
-            slot = <Py_ssize_t>(_hash_range(PyUnicode_KIND(key), PyUnicode_DATA(key), 0,
-                                            PyUnicode_GET_LENGTH(key)) & <unsigned long long>self.mask)
-            while self.slots[slot] != -1:
-                slot = (slot + 1) & self.mask
-            self.slots[slot] = i
-        self.table_ready = True
-        return 0
-
-    cdef _Node lookup(self, int kind, const void* data, Py_ssize_t start, Py_ssize_t end):
-        """The static child for the range [start, end) of a str, or None."""
-        cdef Py_ssize_t slot, index
-        if not self.table_ready:
-            self.build_table()
-        slot = <Py_ssize_t>(_hash_range(kind, data, start, end) & <unsigned long long>self.mask)
-        while True:
-            index = self.slots[slot]
-            if index < 0:
-                return None
-            if _equal_range(<str>self.keys[index], kind, data, start, end):
-                return <_Node>self.children[index]
-            slot = (slot + 1) & self.mask
 
 
 @cython.final
 cdef class _Step:
-    """One conversion of a rule (a ConversionStep with C fields)."""
+    """One conversion of a rule (a ConversionStep); owns what CStep borrows."""
     cdef str name
     cdef object converter
     cdef int code
-    cdef object fixed_digits
+    cdef Py_ssize_t fixed_digits
     cdef object min
     cdef object max
 
@@ -190,7 +361,7 @@ cdef class _Step:
         self.name = step.name
         self.converter = step.converter
         self.code = step.code
-        self.fixed_digits = step.fixed_digits
+        self.fixed_digits = step.fixed_digits or 0
         self.min = step.min
         self.max = step.max
 
@@ -206,11 +377,14 @@ cdef class _RuleEntry:
     cdef bint websocket
     cdef bint strict_slashes
     cdef tuple steps
+    cdef CStep* csteps
     cdef Py_ssize_t nsteps
     cdef bint all_identity
     cdef public bint full_match
 
     def __cinit__(self, rule):
+        cdef _Step step
+        cdef Py_ssize_t i
         self.rule = rule
         self.methods = rule.methods
         self.methods_is_set = type(rule.methods) is set
@@ -218,17 +392,26 @@ cdef class _RuleEntry:
         self.alias = bool(rule.alias)
         self.websocket = rule.websocket
         self.strict_slashes = rule.strict_slashes
-        self.steps = tuple([_Step(step) for step in conversion_plan(rule)])
+        self.steps = tuple([_Step(s) for s in conversion_plan(rule)])
         self.nsteps = len(self.steps)
-        self.all_identity = all([step.code == C_IDENTITY for step in conversion_plan(rule)])
+        self.csteps = <CStep*>PyMem_Malloc((self.nsteps + 1) * sizeof(CStep))
+        if self.csteps == NULL:
+            raise MemoryError()
+        self.all_identity = True
+        for i in range(self.nsteps):
+            step = <_Step>self.steps[i]
+            self.csteps[i].name = <PyObject*>step.name
+            self.csteps[i].converter = <PyObject*>step.converter
+            self.csteps[i].code = step.code
+            self.csteps[i].fixed_digits = step.fixed_digits
+            self.csteps[i].min = NULL if step.min is None else <PyObject*>step.min
+            self.csteps[i].max = NULL if step.max is None else <PyObject*>step.max
+            if step.code != C_IDENTITY:
+                self.all_identity = False
         self.full_match = False
 
-
-    cdef inline int has_method(self, object method) except -1:
-        if self.methods_is_set:
-            # PERF: straight to the set, not the generic "in".
-            return PySet_Contains(self.methods, method)
-        return method in self.methods
+    def __dealloc__(self):
+        PyMem_Free(self.csteps)
 
 
 @cython.final
@@ -240,7 +423,6 @@ cdef class _Transition:
     cdef frozenset items
     cdef bint final
     cdef bint suffixed
-    cdef object pattern
     cdef object match
     cdef list names
     cdef _Node node
@@ -254,7 +436,7 @@ cdef class _Transition:
         self.items = spec.items
         self.final = part.final
         self.suffixed = part.suffixed
-        self.pattern = None
+        self.match = None
         self.names = []
         self.node = _Node()
 
@@ -266,6 +448,108 @@ cdef class _Transition:
             self.names = regex_group_names(pattern)
             self.match = pattern.match
         return self.match
+
+
+# ---------------------------------------------------------------------------
+# The walk.
+
+cdef inline void _search_init(Search* s, str domain, str path, object method,
+                              bint websocket) noexcept:
+    s.domain = <PyObject*>domain
+    s.method = <PyObject*>method
+    s.websocket = websocket
+    s.websocket_mismatch = False
+    s.refused = NULL
+    s.found = NULL
+    s.caps = s.inline_caps
+    s.ncaps = 0
+    s.capcap = INLINE_CAPTURES
+    _search_set_path(s, path)
+
+
+cdef inline void _search_set_path(Search* s, str path) noexcept:
+    s.path = <PyObject*>path
+    s.length = PyUnicode_GET_LENGTH(path)
+    s.kind = PyUnicode_KIND(path)
+    s.data = PyUnicode_DATA(path)
+    s.ascii = PyUnicode_IS_ASCII(path)
+
+
+cdef inline void _pop_captures(Search* s, Py_ssize_t mark) noexcept:
+    while s.ncaps > mark:
+        s.ncaps -= 1
+        Py_XDECREF(s.caps[s.ncaps].obj)
+
+
+cdef void _search_clear(Search* s) noexcept:
+    _pop_captures(s, 0)
+    if s.caps != s.inline_caps:
+        PyMem_Free(s.caps)
+        s.caps = s.inline_caps
+    Py_XDECREF(s.refused)
+    s.refused = NULL
+
+
+cdef int _grow_captures(Search* s) except -1:
+    cdef Capture* caps = <Capture*>PyMem_Malloc(2 * s.capcap * sizeof(Capture))
+    if caps == NULL:
+        raise MemoryError()
+    memcpy(caps, s.caps, s.ncaps * sizeof(Capture))
+    if s.caps != s.inline_caps:
+        PyMem_Free(s.caps)
+    s.caps = caps
+    s.capcap *= 2
+    return 0
+
+
+cdef inline int _push(Search* s, Py_ssize_t start, Py_ssize_t end) except -1:
+    if s.ncaps == s.capcap:
+        _grow_captures(s)
+    s.caps[s.ncaps].start = start
+    s.caps[s.ncaps].end = end
+    s.caps[s.ncaps].obj = NULL
+    s.ncaps += 1
+    return 0
+
+
+cdef int _push_object(Search* s, object value) except -1:
+    if s.ncaps == s.capcap:
+        _grow_captures(s)
+    Py_INCREF(value)
+    s.caps[s.ncaps].start = 0
+    s.caps[s.ncaps].end = 0
+    s.caps[s.ncaps].obj = <PyObject*>value
+    s.ncaps += 1
+    return 0
+
+
+cdef inline int _has_method(CRule* rule, PyObject* method) except -1:
+    if rule.methods_is_set:
+        # PERF: straight to the set, not the generic "in".
+        return PySet_Contains(<object>rule.methods, <object>method)
+    return PySequence_Contains(<object>rule.methods, <object>method)
+
+
+cdef int _refuse(Search* s, CRule* rule) except -1:
+    # PERF: the methods of refused rules are kept as a list; the set union
+    # is only made when the match fails.
+    cdef list refused
+    if s.refused == NULL:
+        refused = []
+        Py_INCREF(refused)
+        s.refused = <PyObject*>refused
+    PyList_Append(<object>s.refused, <object>rule.methods)
+    return 0
+
+
+cdef inline int _accept(Search* s, CRule* rule) except -1:
+    if rule.methods != NULL and not _has_method(rule, s.method):
+        _refuse(s, rule)
+        return 0
+    if rule.websocket != s.websocket:
+        s.websocket_mismatch = True
+        return 0
+    return 1
 
 
 cdef inline bint _decimal_run(int kind, const void* data, Py_ssize_t i, Py_ssize_t end) noexcept:
@@ -283,8 +567,8 @@ cdef inline bint _is_hex(Py_UCS4 c) noexcept:
     return (c >= CH_0 and c <= CH_9) or (c >= CH_a and c <= CH_f) or (c >= CH_A and c <= CH_F)
 
 
-cdef bint _fast_match(_Transition tr, str path, int kind, const void* data,
-                      Py_ssize_t start, Py_ssize_t end) except -1:
+cdef bint _fast_match(CTrans* tr, int kind, const void* data,
+                      Py_ssize_t start, Py_ssize_t end) noexcept:
     """Match a whole-segment converter part on path[start:end] without re.
 
     The segment never holds "/", so [^/] is "any character".
@@ -319,235 +603,280 @@ cdef bint _fast_match(_Transition tr, str path, int kind, const void* data,
             elif not _is_hex(c):
                 return False
         return True
-    if k == K_ANY:
-        return path[start:end] in tr.items
     return False
 
 
-@cython.final
-@cython.freelist(4)
-cdef class _Search:
-    """State of one walk: the input and what failed matches learned."""
-    cdef str path
-    cdef Py_ssize_t length
-    cdef int kind
-    cdef const void* data
-    cdef str domain
-    cdef object method
-    cdef bint websocket
-    cdef list values
-    # PERF: the methods of rules refused for the method, as a list; the
-    # set union is only made when NoMatch is raised.
-    cdef list refused
-    cdef bint websocket_mismatch
+@cython.cdivision(True)
+cdef int _match_slow(Search* s, CTrans* ct, Py_ssize_t pos, Py_ssize_t end,
+                     Py_ssize_t* after) except -1:
+    """A regex or any() transition: 1 (values pushed, ``after`` set) or 0.
 
-    cdef set have_match_for(self):
-        cdef set result = set()
-        if self.refused is not None:
-            for methods in self.refused:
-                result.update(methods)
-        return result
-
-    cdef inline void setup(self, str domain, str path, object method, bint websocket):
-        self.path = path
-        self.length = PyUnicode_GET_LENGTH(path)
-        self.kind = PyUnicode_KIND(path)
-        self.data = PyUnicode_DATA(path)
-        self.domain = domain
-        self.method = method
-        self.websocket = websocket
-        self.values = []
-
-    cdef int accept(self, _RuleEntry entry) except -1:
-        if entry.methods is not None and not entry.has_method(self.method):
-            if self.refused is None:
-                self.refused = []
-            self.refused.append(entry.methods)
-            return 0
-        if entry.websocket != self.websocket:
-            self.websocket_mismatch = True
-            return 0
-        return 1
-
-    cdef _RuleEntry walk(self, _Node node, Py_ssize_t pos, Py_ssize_t depth):
-        """Match from ``node`` with the rest of the input starting at ``pos``.
-
-        ``pos == -1``: the domain is the current part. ``0 <= pos <= length``:
-        the current part is the path segment starting at ``pos`` (so
-        ``pos == length`` is Werkzeug's ``parts == [""]``). ``pos > length``:
-        nothing is left (``parts == []``).
-        """
-        cdef Py_ssize_t length = self.length, end, nxt, after, mark
-        cdef int kind = self.kind
-        cdef const void* data = self.data
-        cdef _RuleEntry entry, found
-        cdef _Node child, slash
-        cdef _Transition tr
-        cdef str seg = None
-        cdef object target, m, groups
-        cdef list values
-
-        if depth > _MAX_DEPTH:
-            raise RecursionError("route table too deep to match")
-
-        if pos > length:
-            for entry in node.rules:
-                if self.accept(entry):
-                    return entry
-            if node.has_static:
-                slash = node.lookup(kind, data, 0, 0)
-                if slash is not None:
-                    for entry in slash.rules:
-                        if entry.websocket == self.websocket and (
-                            entry.methods is None or entry.has_method(self.method)
-                        ):
-                            if entry.strict_slashes:
-                                raise _SlashRequired()
-                            return entry
-            return None
-
-        if pos < 0:
-            seg = self.domain
-            end = 0
-            nxt = 0
+    PERF: out of line, so the Python temporaries these need are not part
+    of the recursive walk's frame and cleanup.
+    """
+    cdef _Transition tr = <_Transition>ct.tr
+    cdef str path = <str>s.path
+    cdef object target, m, groups
+    if ct.kind == K_ANY:
+        if path[pos:end] in tr.items:
+            _push(s, pos, end)
+            return 1
+        return 0
+    if ct.final:
+        # The rest of the input; for the domain Werkzeug joins it with the
+        # path parts by "/".
+        if pos >= 0:
+            target = path[pos:]
         else:
-            # PERF: scan for "/" by index over the str's own buffer; no split
-            # list, no per-segment objects unless a lookup needs one.
-            end = pos
-            while end < length and PyUnicode_READ(kind, data, end) != CH_SLASH:
+            target = <str>s.domain + "/" + path
+        after[0] = s.length + 1
+    elif pos < 0:
+        target = <str>s.domain
+    else:
+        target = path[pos:end]
+    m = tr.compiled_match()(target)
+    if m is None:
+        return 0
+    if tr.suffixed:
+        groups = m.groups()
+        if groups[len(groups) - 1] == "/":
+            after[0] = s.length  # Werkzeug's remaining = [""]
+    groups = m.groupdict()
+    for name in tr.names:
+        _push_object(s, groups[name])
+    return 1
+
+
+cdef int _walk_end(Search* s, CNode* node) except -1:
+    """Nothing of the input is left (Werkzeug's ``parts == []``)."""
+    cdef Py_ssize_t i
+    cdef CRule* rule
+    cdef CNode* slash
+    for i in range(node.nrules):
+        if _accept(s, &node.rules[i]):
+            s.found = &node.rules[i]
+            return W_FOUND
+    slash = node.empty_child
+    if slash != NULL:
+        for i in range(slash.nrules):
+            rule = &slash.rules[i]
+            if rule.websocket == s.websocket and (
+                rule.methods == NULL or _has_method(rule, s.method)
+            ):
+                if rule.strict_slashes:
+                    return W_SLASH_REQUIRED
+                s.found = rule
+                return W_FOUND
+    return W_NONE
+
+
+cdef int _too_deep() except -1:
+    raise RecursionError("route table too deep to match")
+
+
+cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except -1:
+    """Match from ``node`` with the rest of the input starting at ``pos``.
+
+    ``pos == -1``: the domain is the current part. ``0 <= pos <= length``:
+    the current part is the path segment starting at ``pos`` (so
+    ``pos == length`` is Werkzeug's ``parts == [""]``). ``pos > length``:
+    nothing is left (``parts == []``). Returns a ``W_*`` result; the rule
+    found is ``s.found`` and its values are ``s.caps``.
+    """
+    cdef Py_ssize_t length = s.length, end, nxt, after, mark, i
+    cdef int kind = s.kind, r
+    cdef const void* data = s.data
+    cdef const unsigned char* bytes
+    cdef unsigned long long h = FNV_OFFSET
+    cdef Py_UCS4 c
+    cdef unsigned int b
+    cdef CNode* child = NULL
+    cdef CTrans* tr
+    cdef CRule* rule
+
+    if depth > _MAX_DEPTH:
+        return _too_deep()
+    if pos > length:
+        return _walk_end(s, node)
+
+    if pos < 0:
+        end = 0
+        nxt = 0
+        if node.slots != NULL:
+            h = _hash_range(PyUnicode_KIND(<object>s.domain), PyUnicode_DATA(<object>s.domain),
+                            0, PyUnicode_GET_LENGTH(<object>s.domain))
+            child = _lookup(node, h, PyUnicode_KIND(<object>s.domain), PyUnicode_DATA(<object>s.domain),
+                            0, PyUnicode_GET_LENGTH(<object>s.domain))
+    else:
+        # PERF: one pass finds the "/" ending the segment and hashes it, over
+        # the str's own buffer: no split list, no substring.
+        end = pos
+        if kind == 1:
+            bytes = <const unsigned char*>data
+            while end < length:
+                b = bytes[end]
+                if b == CH_SLASH:
+                    break
+                h = (h ^ b) * FNV_PRIME
                 end += 1
-            nxt = end + 1
+        else:
+            while end < length:
+                c = PyUnicode_READ(kind, data, end)
+                if c == CH_SLASH:
+                    break
+                h = (h ^ <unsigned long long>c) * FNV_PRIME
+                end += 1
+        nxt = end + 1
+        if node.slots != NULL:
+            child = _lookup(node, h, kind, data, pos, end - pos)
 
-        if node.has_static:
-            if pos < 0:
-                child = node.lookup(PyUnicode_KIND(seg), PyUnicode_DATA(seg), 0,
-                                    PyUnicode_GET_LENGTH(seg))
-            else:
-                child = node.lookup(kind, data, pos, end)
-            if child is not None:
-                found = self.walk(child, nxt, depth + 1)
-                if found is not None:
-                    return found
+    if child != NULL:
+        r = _walk(s, child, nxt, depth + 1)
+        if r != W_NONE:
+            return r
 
-        values = self.values
-        for tr in node.dynamic:
-            mark = len(values)
-            after = nxt
-            if tr.kind == K_REGEX:
-                if tr.final:
-                    # The rest of the input; for the domain Werkzeug joins it
-                    # with the path parts by "/".
-                    if pos >= 0:
-                        target = self.path[pos:]
-                    else:
-                        target = self.domain + "/" + self.path
-                    after = length + 1
-                elif pos < 0:
-                    target = seg
-                else:
-                    if seg is None:
-                        seg = self.path[pos:end]
-                    target = seg
-                m = tr.compiled_match()(target)
-                if m is None:
-                    continue
-                if tr.suffixed:
-                    groups = m.groups()
-                    if groups[len(groups) - 1] == "/":
-                        after = length  # Werkzeug's remaining = [""]
-                groups = m.groupdict()
-                for name in tr.names:
-                    values.append(groups[name])
-            elif tr.kind == K_PATH:
-                # PERF: [^/].*?\Z by hand: non-empty, no leading "/", and no
-                # "\n" after the first character ("." does not match it).
-                if pos >= length or PyUnicode_READ(kind, data, pos) == CH_SLASH:
-                    continue
-                if PyUnicode_FindChar(self.path, CH_NL, pos + 1, length, 1) >= 0:
-                    continue
-                values.append(self.path[pos:])
-                after = length + 1
-            elif _fast_match(tr, self.path, kind, data, pos, end):
-                # PERF: the common converters are matched in C, no re.
-                if seg is None:
-                    seg = self.path[pos:end]
-                values.append(seg)
-            else:
+    for i in range(node.ndyn):
+        tr = &node.dyn[i]
+        mark = s.ncaps
+        after = nxt
+        if tr.kind == K_PATH:
+            # PERF: [^/].*?\Z by hand: non-empty, no leading "/", and no
+            # "\n" after the first character ("." does not match it).
+            if pos >= length or PyUnicode_READ(kind, data, pos) == CH_SLASH:
                 continue
-            found = self.walk(tr.node, after, depth + 1)
-            if found is not None:
-                return found
-            del values[mark:]
-
-        if pos == length:
-            for entry in node.rules:
-                if entry.strict_slashes:
+            if kind == 1:
+                if memchr(<const char*>data + pos + 1, CH_NL, length - pos - 1) != NULL:
                     continue
-                if self.accept(entry):
-                    return entry
-        return None
+            elif PyUnicode_FindChar(<object>s.path, CH_NL, pos + 1, length, 1) >= 0:
+                continue
+            _push(s, pos, length)
+            after = length + 1
+        elif tr.kind == K_REGEX or tr.kind == K_ANY:
+            if not _match_slow(s, tr, pos, end, &after):
+                continue
+        elif _fast_match(tr, kind, data, pos, end):
+            # PERF: the common converters are matched in C, no re.
+            _push(s, pos, end)
+        else:
+            continue
+        r = _walk(s, tr.node, after, depth + 1)
+        if r != W_NONE:
+            return r
+        _pop_captures(s, mark)
+
+    if pos == length:
+        for i in range(node.nrules):
+            rule = &node.rules[i]
+            if rule.strict_slashes:
+                continue
+            if _accept(s, rule):
+                s.found = rule
+                return W_FOUND
+    return W_NONE
 
 
-cdef object _parse_int(str value):
-    """int(value) for a value that matched \\d+ or -?\\d+."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value), i = 0
-    cdef int kind = PyUnicode_KIND(value)
-    cdef const void* data = PyUnicode_DATA(value)
+# ---------------------------------------------------------------------------
+# Conversion.
+
+cdef inline str _substring(Search* s, Py_ssize_t start, Py_ssize_t end):
+    cdef str result
+    if s.ascii and end > start:
+        # PERF: a range of an ASCII str is ASCII: allocate and copy, no
+        # scan for the largest character as PyUnicode_Substring does.
+        result = PyUnicode_New(end - start, 127)
+        memcpy(PyUnicode_DATA(result), <const char*>s.data + start, end - start)
+        return result
+    return PyUnicode_Substring(<object>s.path, start, end)
+
+
+cdef inline object _capture(Search* s, Capture* c):
+    if c.obj != NULL:
+        return <object>c.obj
+    return _substring(s, c.start, c.end)
+
+
+cdef object _parse_int(int kind, const void* data, Py_ssize_t i, Py_ssize_t n, object text):
+    """int() of the range [i, n) of a str that matched \\d+ or -?\\d+;
+    ``text`` is that range as a str, or None to make it when needed."""
+    cdef Py_ssize_t start = i
     cdef long long acc = 0
     cdef bint negative = False
     cdef Py_UCS4 c
-    if n > 0 and PyUnicode_READ(kind, data, 0) == CH_DASH:
+    if n > i and PyUnicode_READ(kind, data, i) == CH_DASH:
         negative = True
-        i = 1
+        i += 1
     # PERF: ASCII digits that fit a long long are parsed here; non-ASCII
     # decimals (int() accepts them) and long numbers go to int().
     if n - i == 0 or n - i > MAX_FAST_DIGITS:
-        return int(value)
+        return int(text)
     while i < n:
         c = PyUnicode_READ(kind, data, i)
         if c < CH_0 or c > CH_9:
-            return int(value)
+            return int(text)
         acc = acc * 10 + (<long long>c - CH_0)
         i += 1
     return PyLong_FromLongLong(-acc if negative else acc)
 
 
-cdef dict _convert(_RuleEntry entry, list values, _Search search):
+cdef object _convert_int(Search* s, CStep* step, Capture* c):
+    """IntegerConverter.to_python without the Python call, or None."""
+    cdef object number
+    cdef str text
+    if c.obj != NULL:
+        text = <str>c.obj
+        if step.fixed_digits and PyUnicode_GET_LENGTH(text) != step.fixed_digits:
+            return None
+        number = _parse_int(PyUnicode_KIND(text), PyUnicode_DATA(text), 0,
+                            PyUnicode_GET_LENGTH(text), text)
+    else:
+        if step.fixed_digits and c.end - c.start != step.fixed_digits:
+            return None
+        # PERF: parsed from the path's buffer; the substring is only made
+        # for int() when the digits are not plain ASCII.
+        number = _parse_int(s.kind, s.data, c.start, c.end,
+                            _substring(s, c.start, c.end) if not s.ascii else None)
+        if number is None:  # pragma: no cover - unreachable (ASCII digits)
+            return None
+    if (step.min != NULL and number < <object>step.min) or (
+        step.max != NULL and number > <object>step.max
+    ):
+        return None
+    return number
+
+
+cdef object _convert(Search* s):
+    """The values dict of ``s.found``, or None when a converter refused."""
+    cdef _RuleEntry entry = <_RuleEntry>s.found.entry
     cdef dict result = {}
-    cdef Py_ssize_t i, n = len(values)
-    cdef object value, number
-    cdef _Step step
+    cdef Py_ssize_t i, n = s.ncaps
+    cdef object value
+    cdef CStep* step
+    cdef Capture* c
     if n > entry.nsteps:
         n = entry.nsteps  # zip() stops at the shorter
     for i in range(n):
-        step = <_Step>entry.steps[i]
-        value = values[i]
+        step = &entry.csteps[i]
+        c = &s.caps[i]
         if entry.all_identity or step.code == C_IDENTITY:
             # PERF: UnicodeConverter/PathConverter/AnyConverter.to_python is
             # the identity; no call.
-            result[step.name] = value
+            PyDict_SetItem(result, <object>step.name, _capture(s, c))
             continue
-        if step.code == C_INT and type(value) is str:
-            # PERF: IntegerConverter.to_python without the Python call.
-            if step.fixed_digits and len(value) != step.fixed_digits:
-                raise NoMatch(search.have_match_for(), search.websocket_mismatch)
-            number = _parse_int(value)
-            if (step.min is not None and number < step.min) or (
-                step.max is not None and number > step.max
-            ):
-                raise NoMatch(search.have_match_for(), search.websocket_mismatch)
-            result[step.name] = number
+        if step.code == C_INT and (c.obj == NULL or type(<object>c.obj) is str):
+            value = _convert_int(s, step, c)
+            if value is None:
+                return None
+            PyDict_SetItem(result, <object>step.name, value)
             continue
         try:
-            value = step.converter.to_python(value)
+            value = (<object>step.converter).to_python(_capture(s, c))
         except ValidationError:
-            raise NoMatch(search.have_match_for(), search.websocket_mismatch) from None
-        result[step.name] = value
-    rule = entry.rule
+            return None
+        PyDict_SetItem(result, <object>step.name, value)
     if entry.defaults:
         result.update(entry.defaults)
-    if entry.alias and rule.map.redirect_defaults:
-        raise RequestAliasRedirect(result, rule.endpoint)
+    if entry.alias and entry.rule.map.redirect_defaults:
+        raise RequestAliasRedirect(result, entry.rule.endpoint)
     return result
 
 
@@ -561,6 +890,14 @@ cdef bint _has_double_slash(str path):
     return False
 
 
+cdef set _have_match_for(Search* s):
+    cdef set result = set()
+    if s.refused != NULL:
+        for methods in <list>s.refused:
+            result.update(methods)
+    return result
+
+
 cdef class StateMachineMatcher:
     """Werkzeug's matcher contract, see :mod:`werkzeug.routing.matcher`.
 
@@ -569,25 +906,75 @@ cdef class StateMachineMatcher:
     cdef _Node _root
     cdef list _entries
     cdef public object merge_slashes
+    # The frozen trie; _cnodes[0] is the root. _frozen keeps the nodes in
+    # the order of their CNode (and so everything the structs borrow).
+    cdef CNode* _cnodes
+    cdef Py_ssize_t _ncnodes
+    cdef list _frozen
+    cdef bint _ready
 
     def __init__(self, merge_slashes):
         self._root = _Node()
         self._entries = []
         self.merge_slashes = merge_slashes
+        self._ready = False
+
+    def __dealloc__(self):
+        self._free_frozen()
+
+    cdef void _free_frozen(self) noexcept:
+        cdef Py_ssize_t i
+        if self._cnodes != NULL:
+            for i in range(self._ncnodes):
+                PyMem_Free(self._cnodes[i].keys)
+                PyMem_Free(self._cnodes[i].slots)
+                PyMem_Free(self._cnodes[i].dyn)
+                PyMem_Free(self._cnodes[i].rules)
+            PyMem_Free(self._cnodes)
+        self._cnodes = NULL
+        self._ncnodes = 0
+        self._ready = False
+
+    cdef int _freeze(self) except -1:
+        cdef list nodes = []
+        cdef list stack = [self._root]
+        cdef _Node node
+        cdef _Transition tr
+        cdef Py_ssize_t i, n
+        cdef CNode* cnodes
+        while stack:
+            node = <_Node>stack.pop()
+            node.index = len(nodes)
+            nodes.append(node)
+            stack.extend(node.static.values())
+            for tr in node.dynamic:
+                stack.append(tr.node)
+        self._free_frozen()
+        n = len(nodes)
+        cnodes = <CNode*>PyMem_Malloc(n * sizeof(CNode))
+        if cnodes == NULL:
+            raise MemoryError()
+        memset(cnodes, 0, n * sizeof(CNode))
+        self._cnodes = cnodes
+        self._ncnodes = n
+        for i in range(n):
+            _fill_node(&cnodes[i], <_Node>nodes[i], cnodes)
+        self._frozen = nodes
+        self._ready = True
+        return 0
 
     def add(self, rule):
         """Add a bound ``rule``; parts equal to an existing transition share it."""
         cdef _Node node = self._root, child
         cdef _Transition tr
         cdef _RuleEntry entry
+        self._ready = False
         for index, part in enumerate(rule._parts):
             if part.static:
                 child = node.static.get(part.content)
                 if child is None:
                     child = _Node()
                     node.static[part.content] = child
-                    node.has_static = True
-                    node.table_ready = False
                 node = child
                 continue
             for tr in node.dynamic:
@@ -612,6 +999,7 @@ cdef class StateMachineMatcher:
             stack.extend(node.static.values())
             for tr in node.dynamic:
                 stack.append(tr.node)
+        self._freeze()
 
     def set_full_match_rules(self, rules):
         """Mark the rules :func:`map_match_path` must hand to ``MapAdapter``."""
@@ -620,44 +1008,49 @@ cdef class StateMachineMatcher:
         for entry in self._entries:
             entry.full_match = id(entry.rule) in ids
 
-    cdef tuple _match_entry(self, str domain, str path, object method, bint websocket):
-        cdef _Search search = _Search.__new__(_Search)
-        cdef _Search retry
-        cdef _RuleEntry found
-        search.setup(domain, path, method, websocket)
-        try:
-            found = search.walk(self._root, -1, 0)
-        except _SlashRequired:
-            raise RequestPath(f"{path}/") from None
-        if found is not None:
-            if found.nsteps == 0 and not found.defaults and not found.alias:
-                return found, {}
-            return found, _convert(found, search.values, search)
+    cdef object _run(self, Search* s, str domain, str path, object method, bint websocket):
+        """Match into ``s``: the values dict, or None for no match (the
+        reasons are in ``s``). The caller clears ``s`` however this ends."""
+        cdef str merged
+        cdef int r
+        if not self._ready:
+            self._freeze()
+        _search_init(s, domain, path, method, websocket)
+        r = _walk(s, self._cnodes, -1, 0)
+        if r == W_FOUND:
+            if s.ncaps == 0 and not (<_RuleEntry>s.found.entry).defaults \
+                    and not (<_RuleEntry>s.found.entry).alias:
+                return {}
+            return _convert(s)
+        if r == W_SLASH_REQUIRED:
+            raise RequestPath(f"{path}/")
         # PERF: merging changes nothing when there is no "//": the same walk
         # would fail the same way, so skip it.
         if self.merge_slashes and _has_double_slash(path):
-            path = _merge_re.sub("/", path)
-            retry = _Search.__new__(_Search)
-            retry.setup(domain, path, method, websocket)
-            retry.refused = search.refused
-            retry.websocket_mismatch = search.websocket_mismatch
-            try:
-                found = retry.walk(self._root, -1, 0)
-            except _SlashRequired:
-                raise RequestPath(f"{path}/") from None
-            if found is not None and found.rule.merge_slashes is not False:
-                raise RequestPath(path)
-            search = retry
-        raise NoMatch(search.have_match_for(), search.websocket_mismatch)
-
-    def _match_entry_py(self, domain, path, method, websocket):
-        return self._match_entry(domain, path, method, websocket)
+            merged = _merge_re.sub("/", path)
+            _pop_captures(s, 0)
+            _search_set_path(s, merged)  # what was refused is kept
+            r = _walk(s, self._cnodes, -1, 0)
+            if r == W_SLASH_REQUIRED:
+                raise RequestPath(f"{merged}/")
+            if r == W_FOUND and (<_RuleEntry>s.found.entry).rule.merge_slashes is not False:
+                raise RequestPath(merged)
+        return None
 
     def match(self, str domain, str path, method, websocket):
         """Return ``(rule, values)`` or raise ``NoMatch``, ``RequestPath`` or
         ``RequestAliasRedirect``, exactly as Werkzeug's matcher."""
-        cdef tuple result = self._match_entry(domain, path, method, bool(websocket))
-        return (<_RuleEntry>result[0]).rule, result[1]
+        cdef Search s
+        s.caps = s.inline_caps
+        s.ncaps = 0
+        s.refused = NULL
+        try:
+            values = self._run(&s, domain, path, method, bool(websocket))
+            if values is None:
+                raise NoMatch(_have_match_for(&s), s.websocket_mismatch)
+            return (<_RuleEntry>s.found.entry).rule, values
+        finally:
+            _search_clear(&s)
 
 
 def _weight(_Transition tr):
@@ -667,15 +1060,93 @@ def _weight(_Transition tr):
 Matcher = StateMachineMatcher
 
 
-def map_match_path(map, str path_info, str method, str domain=""):
-    """Implementation of :meth:`fastmicro.routing.Map.match_path`."""
-    cdef StateMachineMatcher matcher
-    cdef tuple result
-    cdef _RuleEntry entry
-    cdef str path
+# ---------------------------------------------------------------------------
+# Map.match_path.
+
+cdef object _plain_map_type = None
+cdef unsigned int _plain_map_tag = 0
+
+
+cdef StateMachineMatcher _map_matcher(object map):
+    """``map._matcher`` after ``if map._remap: map.update()``."""
+    global _plain_map_type, _plain_map_tag
+    cdef PyTypeObject* tp = Py_TYPE(map)
+    cdef PyObject* d
+    cdef PyObject* remap
+    cdef PyObject* matcher
+    cdef unsigned int tag = __fm_type_tag(tp)
+    if tag != 0 and tag == _plain_map_tag and <PyObject*>_plain_map_type == <PyObject*>tp:
+        # PERF: both attributes straight from the instance dict: two probes
+        # of a str-keyed dict instead of two generic getattrs. Valid because
+        # no class of the map's type defines either name (checked below,
+        # and the version tag changes whenever any of those classes does).
+        d = __fm_instance_dict(<PyObject*>map)
+        if d != NULL:
+            remap = PyDict_GetItem(<object>d, "_remap")
+            matcher = PyDict_GetItem(<object>d, "_matcher")
+            if remap == <PyObject*>False and matcher != NULL \
+                    and Py_TYPE(<object>matcher) == <PyTypeObject*>StateMachineMatcher:
+                return <StateMachineMatcher>matcher
+    elif __fm_type_plain(tp, <PyObject*>"_remap", <PyObject*>"_matcher"):
+        tag = __fm_type_tag(tp)  # the lookups assign one if it had none
+        if tag != 0:
+            _plain_map_type = <object>tp
+            _plain_map_tag = tag
     if map._remap:
         map.update()
-    matcher = map._matcher
+    return map._matcher
+
+
+cdef object _fast_not_found_args = ()
+cdef bint _fast_not_found = False
+
+
+cdef object _make_not_found():
+    cdef object exc
+    if _fast_not_found:
+        # PERF: NotFound() runs HTTPException.__init__ and
+        # BaseException.__init__ as Python calls; this is tp_new plus the one
+        # attribute __init__ sets, checked equal at import.
+        exc = __fm_tp_new(NotFound, _fast_not_found_args)
+        exc.response = None
+        return exc
+    return NotFound()
+
+
+def _check_fast_not_found():
+    global _fast_not_found
+    _fast_not_found = False
+    expected = NotFound()
+    _fast_not_found = True
+    got = _make_not_found()
+    _fast_not_found = (
+        type(got) is type(expected)
+        and got.args == expected.args
+        and got.__dict__ == expected.__dict__
+        and type(expected).__init__ is HTTPException.__init__
+    )
+    return _fast_not_found
+
+
+_check_fast_not_found()
+
+
+cdef object _no_match_error(Search* s):
+    cdef set have_match_for = _have_match_for(s)
+    if have_match_for:
+        return MethodNotAllowed(valid_methods=list(have_match_for))
+    if s.websocket_mismatch:
+        return WebsocketMismatch()
+    return _make_not_found()
+
+
+def map_match_path(map, str path_info, str method, str domain=""):
+    """Implementation of :meth:`fastmicro.routing.Map.match_path`."""
+    cdef StateMachineMatcher matcher = _map_matcher(map)
+    cdef Search s
+    cdef str path
+    cdef object values
+    cdef _RuleEntry entry
     if not path_info:
         path = ""
     elif PyUnicode_READ(PyUnicode_KIND(path_info), PyUnicode_DATA(path_info), 0) == CH_SLASH and (
@@ -686,17 +1157,22 @@ def map_match_path(map, str path_info, str method, str domain=""):
         path = path_info
     else:
         path = "/" + path_info.lstrip("/")
+    s.caps = s.inline_caps
+    s.ncaps = 0
+    s.refused = NULL
     try:
-        result = matcher._match_entry(domain, path, method, False)
-    except NoMatch as exc:
-        if exc.have_match_for:
-            raise MethodNotAllowed(valid_methods=list(exc.have_match_for)) from None
-        if exc.websocket_mismatch:
-            raise WebsocketMismatch() from None
-        raise NotFound() from None
+        values = matcher._run(&s, domain, path, method, False)
+        if values is None:
+            error = _no_match_error(&s)
+            # Raised outside any except block: no __context__ to suppress
+            # (Werkzeug raises NotFound() from None inside except NoMatch).
+            raise error from None
     except (RequestPath, RequestAliasRedirect):
         raise NeedsFullMatch() from None
-    entry = <_RuleEntry>result[0]
+    finally:
+        _search_clear(&s)
+    entry = <_RuleEntry>s.found.entry
     if entry.full_match:
         raise NeedsFullMatch()
-    return entry.rule, result[1]
+    # PERF: the result tuple is the only container made besides the values.
+    return entry.rule, values

@@ -18,6 +18,14 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .app import FastMicro
 
 
+def app_call(
+    app: FastMicro, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+) -> t.Iterable[bytes]:
+    """``FastMicro.__call__``: call ``app.wsgi_app``, which middleware may
+    have replaced."""
+    return app.wsgi_app(environ, start_response)
+
+
 def wsgi_app(
     app: FastMicro, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
 ) -> t.Iterable[bytes]:

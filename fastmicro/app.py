@@ -41,7 +41,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 T = t.TypeVar("T")
 
-_cycle_wsgi_app = speedups.load("cycle").wsgi_app
+_cycle = speedups.load("cycle")
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -609,10 +609,9 @@ class FastMicro(Scaffold):
 
     # -- the request cycle -------------------------------------------------
 
-    def __call__(self, environ: WSGIEnvironment, start_response: t.Callable[..., t.Any]) -> cabc.Iterable[bytes]:
-        """The WSGI entry point; calls :meth:`wsgi_app`, which middleware
-        may wrap."""
-        return self.wsgi_app(environ, start_response)
+    #: The WSGI entry point: calls :meth:`wsgi_app`, which middleware may
+    #: wrap (``app.wsgi_app = Middleware(app.wsgi_app)``).
+    __call__ = _cycle.app_call
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: t.Callable[..., t.Any]) -> cabc.Iterable[bytes]:
         """Handle one request: push the contexts, dispatch, send the
@@ -622,7 +621,7 @@ class FastMicro(Scaffold):
         compiled, it inlines the stock methods of this class; an app that
         overrides one of them runs the plain-Python cycle, which calls them.
         """
-        return _cycle_wsgi_app(self, environ, start_response)
+        return _cycle.wsgi_app(self, environ, start_response)
 
     def full_dispatch_request(self) -> Response:
         """Run the before-request functions, the view, and finalize."""

@@ -80,7 +80,9 @@ def after_this_request(f: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.A
             "'after_this_request' can only be used when a request"
             " context is active, such as in a view function."
         )
-    ctx._after_request_functions.append(f)
+    if type(ctx._after_request_functions) is tuple:
+        ctx._after_request_functions = []
+    ctx._after_request_functions.append(f)  # type: ignore[attr-defined]
     return f
 
 
@@ -206,6 +208,17 @@ class RequestContext:
     .. versionadded:: 0.1
     """
 
+    # PERF: defaults that most requests never change live on the class, so
+    # making a context sets two attributes instead of six.
+    _session: SessionMixin | None = None
+    #: Flashed messages, loaded from the session on first use.
+    flashes: list[tuple[str, str]] | None = None
+    #: Functions registered with :func:`after_this_request`; a tuple until
+    #: the first one is added.
+    _after_request_functions: t.Sequence[t.Callable[[t.Any], t.Any]] = ()
+    #: The response the compiled cycle made and no hook has seen yet.
+    _fresh_response: t.Any = None
+
     def __init__(
         self,
         app: FastMicro,
@@ -216,11 +229,9 @@ class RequestContext:
         self.app = app
         if request is None:
             request = app.request_class(environ)
-            request.json_module = app.json
         self.request = request
-        self._session = session
-        self.flashes: list[tuple[str, str]] | None = None
-        self._after_request_functions: list[t.Callable[[t.Any], t.Any]] = []
+        if session is not None:
+            self._session = session
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
         if app.config["TRUSTED_HOSTS"] is not None:
             # Flask checks the host while making the URL adapter; a bad host

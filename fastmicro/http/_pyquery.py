@@ -1,0 +1,35 @@
+"""Query string parsing, the pure-Python twin of ``ext/query.pyx``.
+
+:func:`parse_query` is Werkzeug 3.1's ``Request.args`` expression itself, so
+the twin is the reference the compiled module is tested against.
+
+.. versionadded:: 0.1
+"""
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import parse_qsl
+
+# Registers the "werkzeug.url_quote" codec error handler used below.
+import werkzeug.urls  # noqa: F401
+
+__all__ = ["parse_query"]
+
+
+def parse_query(query_string: bytes, storage_class: t.Callable[[t.Any], t.Any]) -> t.Any:
+    """Parse ``query_string`` into a ``storage_class`` instance, exactly as
+    :attr:`werkzeug.wrappers.Request.args` does.
+
+    Pairs are separated by ``&`` only, empty pairs are skipped, a name
+    without ``=`` gets the value ``""``, ``+`` is a space, and percent escapes
+    are decoded as UTF-8 with bytes that are not valid UTF-8 left percent
+    encoded. A query string that is not valid UTF-8 raises
+    :exc:`UnicodeDecodeError`.
+    """
+    return storage_class(
+        parse_qsl(
+            query_string.decode(),
+            keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        )
+    )
