@@ -15,6 +15,7 @@ signal receivers, errors, non-string return values and a touched session
 call the same methods the plain cycle calls.
 """
 from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
+from cpython.object cimport PyObject, PyTypeObject
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -67,6 +68,16 @@ INLINED_APP_METHODS = (
 )
 
 
+cdef tuple _NO_ARGS = ()
+
+
+cdef inline object _new(object cls):
+    # PERF: ``cls.__new__(cls)`` goes through a Python-level wrapper;
+    # calling the type's tp_new slot makes the same empty instance. Only
+    # used for classes whose __new__ is object's (checked in the plan).
+    return (<PyTypeObject*>cls).tp_new(cls, <PyObject*>_NO_ARGS, NULL)
+
+
 cdef class _Plan:
     """What was checked once per app, and is re-checked cheaply per request."""
 
@@ -113,6 +124,10 @@ cdef _Plan _make_plan(object app):
         )
         and _is_plain_response_class(plan.response_class)
         and type(RequestContext.__dict__.get("session")) is property
+        and all(
+            cls.__new__ is object.__new__
+            for cls in (plan.request_class, plan.response_class, RequestContext, AppContext, Headers)
+        )
     )
     return plan
 
@@ -156,19 +171,19 @@ cdef object _handle(object app, dict environ, object start_response):
 
     # -- request and contexts (RequestContext.__init__, push) -----------------
     cdef object request_class = plan.request_class
-    cdef object req = request_class.__new__(request_class)
+    cdef object req = _new(request_class)
     req.environ = environ
     environ["werkzeug.request"] = req
     cdef object method = environ.get("REQUEST_METHOD", "GET").upper()
     req.method = method
 
-    cdef object ctx = RequestContext.__new__(RequestContext)
+    cdef object ctx = _new(RequestContext)
     ctx.app = app
     ctx.request = req
 
     cdef object app_ctx = get_value(_cv_app_var)
     if app_ctx is None or app_ctx.app is not app:
-        app_ctx = AppContext.__new__(AppContext)
+        app_ctx = _new(AppContext)
         app_ctx.app = app
         app_ctx._cv_tokens = [PyContextVar_Set(_cv_app_var, app_ctx)]
         if _appcontext_pushed.receivers:
@@ -303,8 +318,8 @@ cdef object _text_response(object response_class, str text):
     cdef object line = _status_lines.get(code)
     if line is None:
         line = _status_line(code)
-    cdef object response = response_class.__new__(response_class)
-    cdef object headers = _Headers.__new__(_Headers)
+    cdef object response = _new(response_class)
+    cdef object headers = _new(_Headers)
     headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
     response.headers = headers
     response._status_code = code
