@@ -10,6 +10,8 @@ from contextvars import ContextVar
 
 from werkzeug.local import LocalProxy
 
+from . import speedups
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import FastMicro
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -40,36 +42,23 @@ class _FastProxy(LocalProxy):  # type: ignore[type-arg]
 
     PERF: Werkzeug's proxy resolves ``proxy.attr`` through a descriptor, a
     partial and two closures; views read ``request.args`` and friends on
-    every request, so ``__getattr__`` here does one ``ContextVar.get`` and
-    one ``getattr``. Everything else (dunder methods, ``_get_current_object``,
-    ``isinstance(x, LocalProxy)``) is Werkzeug's.
+    every request, so ``__getattr__`` here is one ``ContextVar.get`` and
+    two ``getattr`` (compiled: the "local" hot path). Everything else
+    (dunder methods, ``_get_current_object``, ``isinstance(x, LocalProxy)``)
+    is Werkzeug's.
     """
 
-    __slots__ = ()
+    __slots__ = ("_fm_var", "_fm_attr", "_fm_unbound")
 
-    def __getattr__(self, name: str) -> t.Any:
-        return getattr(self._get_current_object(), name)
+    __getattr__ = speedups.load("local").proxy_getattr
 
 
 def _make_proxy(var: ContextVar[t.Any], attr: str, message: str) -> t.Any:
     proxy = _FastProxy(var, attr, unbound_message=message)
-    get = var.get
-    getter = _attrgetter(attr)
-
-    def current() -> t.Any:
-        ctx = get(None)
-        if ctx is None:
-            raise RuntimeError(message)
-        return getter(ctx)
-
-    object.__setattr__(proxy, "_get_current_object", current)
+    object.__setattr__(proxy, "_fm_var", var)
+    object.__setattr__(proxy, "_fm_attr", attr)
+    object.__setattr__(proxy, "_fm_unbound", message)
     return proxy
-
-
-def _attrgetter(attr: str) -> t.Callable[[t.Any], t.Any]:
-    from operator import attrgetter
-
-    return attrgetter(attr)
 
 
 app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_no_app_msg)  # type: ignore[assignment]

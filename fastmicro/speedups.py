@@ -20,6 +20,7 @@ NO_EXTENSIONS = os.environ.get("FASTMICRO_NO_EXTENSIONS", "") not in ("", "0")
 HOT_PATHS: dict[str, tuple[str, str]] = {
     "matcher": ("fastmicro._ext.matcher", "fastmicro.routing._pymatcher"),
     "cycle": ("fastmicro._ext.cycle", "fastmicro._pycycle"),
+    "local": ("fastmicro._ext.local", "fastmicro._pylocal"),
     "query": ("fastmicro._ext.query", "fastmicro.http._pyquery"),
 }
 
