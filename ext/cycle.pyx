@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from fastmicro import _pycycle, signals
 from fastmicro.ctx import AppContext, RequestContext
 from fastmicro.globals import _cv_app, _cv_request
+from fastmicro.json.provider import DefaultJSONProvider
 from fastmicro.routing.exceptions import NeedsFullMatch
 from fastmicro.sessions import SecureCookieSessionInterface
 from fastmicro.wrappers import (
@@ -44,6 +45,7 @@ cdef object _appcontext_pushed = signals.appcontext_pushed
 cdef object _appcontext_popped = signals.appcontext_popped
 cdef object _appcontext_tearing_down = signals.appcontext_tearing_down
 cdef object _Headers = Headers
+cdef object _DefaultJSONProvider_response = DefaultJSONProvider.response
 cdef object _HTTPException = HTTPException
 cdef object _NotFound = NotFound
 cdef object _MethodNotAllowed = MethodNotAllowed
@@ -275,10 +277,26 @@ cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, objec
         and response_class.default_mimetype is not None
         and response_class.automatically_set_content_length
     ):
-        response = ctx._fresh_response = _text_response(response_class, <str>rv)
+        response = ctx._fresh_response = _text_response(
+            response_class, <str>rv, response_class.default_mimetype
+        )
     elif rv_type is dict or rv_type is list:
         # FastMicro.make_response's branch for these types.
-        response = app.json.response(rv)
+        provider = app.json
+        mimetype = provider.mimetype
+        if mimetype is None:
+            mimetype = response_class.default_mimetype
+        if (
+            type(provider).response is _DefaultJSONProvider_response
+            and response_class.automatically_set_content_length
+            and mimetype is not None
+        ):
+            # DefaultJSONProvider.response, with the response made in C.
+            response = ctx._fresh_response = _text_response(
+                response_class, provider._response_body(rv), mimetype
+            )
+        else:
+            response = provider.response(rv)
     else:
         response = app.make_response(rv)
 
@@ -306,18 +324,17 @@ cdef dict _content_types = {}
 cdef dict _status_lines = {}
 
 
-cdef object _text_response(object response_class, str text):
+cdef object _text_response(object response_class, str text, object mimetype):
     # Response.__init__'s fast case (Response._init_simple), for a class
     # that _is_plain_response_class vouched for in the plan.
     cdef bytes body = text.encode()
-    cdef object mimetype = response_class.default_mimetype
     cdef object content_type = _content_types.get(mimetype)
     if content_type is None:
         content_type = _content_types[mimetype] = _content_type_for(mimetype)
     cdef object code = response_class.default_status
     cdef object line = _status_lines.get(code)
     if line is None:
-        line = _status_line(code)
+        line = _status_lines[code] = _status_line(code)
     cdef object response = _new(response_class)
     cdef object headers = _new(_Headers)
     headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]

@@ -329,6 +329,10 @@ class DefaultJSONProvider(JSONProvider):
         else:
             obj = kwargs or None
 
+        return self._app.response_class(self._response_body(obj), mimetype=self.mimetype)
+
+    def _response_body(self, obj: t.Any) -> str:
+        """The body :meth:`response` sends for ``obj``."""
         compact = self.compact
         indented = compact is False or (compact is None and self._app.debug)
         if type(self).dumps is DefaultJSONProvider.dumps:
@@ -343,4 +347,4 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=_COMPACT_SEPARATORS)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return f"{body}\n"
