@@ -749,9 +749,12 @@ class FastMicro(Scaffold):
         bytes and iterators become the body, dict and list become JSON,
         tuples add a status and/or headers, WSGI callables and other
         response classes are coerced."""
-        # PERF: the most common return value first.
-        if type(rv) is str:
+        # PERF: the most common return values first.
+        rv_type = type(rv)
+        if rv_type is str:
             return self.response_class(rv)
+        if rv_type is dict or rv_type is list:
+            return self.json.response(rv)  # type: ignore[no-any-return]
 
         status = headers = None
         if isinstance(rv, tuple):
