@@ -88,6 +88,7 @@ cdef class _Plan:
     cdef readonly object response_class
     cdef readonly object session_interface
     cdef readonly bint lazy_session
+    cdef readonly Py_ssize_t app_dict_size
 
 
 cdef bint _same_function(object cls, object base, str name):
@@ -136,17 +137,22 @@ cdef _Plan _make_plan(object app):
 
 cdef inline _Plan _plan_for(object app):
     cdef _Plan plan
-    cdef object found = app.__dict__.get("_cycle_plan")
+    cdef dict app_dict = app.__dict__
+    cdef object found = app_dict.get("_cycle_plan")
     if found is not None:
         plan = <_Plan>found
+        # An instance attribute that overrides an inlined method adds a key
+        # to the app's __dict__; any new key (rare after start-up) re-plans.
         if (
-            app.request_class is plan.request_class
+            len(app_dict) == plan.app_dict_size
+            and app.request_class is plan.request_class
             and app.response_class is plan.response_class
             and app.session_interface is plan.session_interface
         ):
             return plan
     plan = _make_plan(app)
-    app.__dict__["_cycle_plan"] = plan
+    app_dict["_cycle_plan"] = plan
+    plan.app_dict_size = len(app_dict)
     return plan
 
 

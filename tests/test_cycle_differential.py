@@ -244,3 +244,13 @@ def test_instance_patched_method_falls_back_to_the_pure_cycle():
     original = app.make_response
     app.make_response = lambda rv: original(rv.upper())
     assert app.test_client().get("/").data == b"HI"
+
+
+def test_method_patched_after_the_first_request_is_used():
+    app = fastmicro.Flask(__name__)
+    app.route("/")(lambda: "hi")
+    client = app.test_client()
+    assert client.get("/").data == b"hi"
+    original = app.make_response
+    app.make_response = lambda rv: original(rv.upper())
+    assert client.get("/").data == b"HI"
