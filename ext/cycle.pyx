@@ -1,17 +1,18 @@
 # cython: language_level=3
-"""The request cycle, compiled: the twin of ``fastmicro/_pycycle.py``.
+"""The request cycle, compiled: the twin of ``fastmicro._pycycle.wsgi_app``.
 
-It runs the same steps as the plain cycle (make and push the contexts,
-match, dispatch, make and process the response, send it, pop) with the
-stock methods of :class:`~fastmicro.app.FastMicro`, ``RequestContext`` and
-``AppContext`` inlined. PERF: those steps are a few dozen small Python
-calls, most of which do nothing for a typical app (no hooks, no signals, no
-session); inlined in C they cost a fraction of a Python call each.
+The same algorithm as the pure twin: the steps of Flask's cycle (make and
+push the contexts, match, dispatch, make and process the response, send
+it, pop) with the stock methods of :class:`~fastmicro.app.FastMicro`,
+``RequestContext`` and ``AppContext`` inlined. PERF: those steps are a few
+dozen small Python calls, most of which do nothing for a typical app (no
+hooks, no signals, no session); typed and inlined in C they cost a fraction
+of a Python call each, and objects are allocated through their type's
+tp_new slot.
 
-Anything unusual goes back through the app's Python methods: an app whose
-class or instance overrides one of the inlined methods, or whose request or
-response class is not fastmicro's, runs the plain cycle; registered hooks,
-signal receivers, errors, non-string return values and a touched session
+Anything unusual goes back through the app's Python methods: an app that
+``_pycycle.can_inline`` refuses runs ``_pycycle.plain_wsgi_app``; registered
+hooks, signal receivers, errors, other return values and a touched session
 call the same methods the plain cycle calls.
 """
 from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
@@ -34,7 +35,8 @@ from fastmicro.wrappers import (
     _status_line,
 )
 
-cdef object _plain_wsgi_app = _pycycle.wsgi_app
+cdef object _plain_wsgi_app = _pycycle.plain_wsgi_app
+cdef object _can_inline = _pycycle.can_inline
 cdef object _stock_wsgi_app = None  # FastMicro.wsgi_app, set by _make_plan
 cdef object _cv_app_var = _cv_app
 cdef object _cv_request_var = _cv_request
@@ -50,25 +52,6 @@ cdef object _HTTPException = HTTPException
 cdef object _NotFound = NotFound
 cdef object _MethodNotAllowed = MethodNotAllowed
 cdef object _NeedsFullMatch = NeedsFullMatch
-
-#: The app methods this module inlines; overriding any of them (on the
-#: class or the instance) sends the app through the plain cycle.
-INLINED_APP_METHODS = (
-    "request_context",
-    "app_context",
-    "full_dispatch_request",
-    "dispatch_request",
-    "finalize_request",
-    "make_response",
-    "process_response",
-    "do_teardown_request",
-    "do_teardown_appcontext",
-    "ensure_sync",
-    "_match_request",
-    "_finish_session",
-    "_session_opens_on_push",
-)
-
 
 cdef tuple _NO_ARGS = ()
 
@@ -91,47 +74,17 @@ cdef class _Plan:
     cdef readonly Py_ssize_t app_dict_size
 
 
-cdef bint _same_function(object cls, object base, str name):
-    return getattr(cls, name, None) is getattr(base, name)
-
-
 cdef _Plan _make_plan(object app):
     from fastmicro.app import FastMicro
 
     global _stock_wsgi_app
     _stock_wsgi_app = FastMicro.wsgi_app
     cdef _Plan plan = _Plan()
-    cdef object app_type = type(app)
-    cdef object name
     plan.request_class = app.request_class
     plan.response_class = app.response_class
     plan.session_interface = app.session_interface
     plan.lazy_session = type(app.session_interface) is SecureCookieSessionInterface
-    plan.inline = (
-        isinstance(app, FastMicro)
-        and all(
-            _same_function(app_type, FastMicro, name) and name not in app.__dict__
-            for name in INLINED_APP_METHODS
-        )
-        and isinstance(plan.request_class, type)
-        and issubclass(plan.request_class, Request)
-        and all(
-            _same_function(plan.request_class, Request, name)
-            for name in ("__init__", "close", "method")
-        )
-        and isinstance(plan.response_class, type)
-        and issubclass(plan.response_class, Response)
-        and all(
-            _same_function(plan.response_class, Response, name)
-            for name in ("__init__", "__call__")
-        )
-        and _is_plain_response_class(plan.response_class)
-        and type(RequestContext.__dict__.get("session")) is property
-        and all(
-            cls.__new__ is object.__new__
-            for cls in (plan.request_class, plan.response_class, RequestContext, AppContext, Headers)
-        )
-    )
+    plan.inline = _can_inline(app)
     return plan
 
 
@@ -139,7 +92,7 @@ cdef inline _Plan _plan_for(object app):
     cdef _Plan plan
     cdef dict app_dict = app.__dict__
     cdef object found = app_dict.get("_cycle_plan")
-    if found is not None:
+    if type(found) is _Plan:
         plan = <_Plan>found
         # An instance attribute that overrides an inlined method adds a key
         # to the app's __dict__; any new key (rare after start-up) re-plans.

@@ -1,5 +1,7 @@
-"""The compiled request cycle and its pure-Python twin give the same
-response, or raise the same exception, for the same app and request."""
+"""The request cycle's implementations give the same response, or raise the
+same exception, for the same app and request: the compiled fast cycle, its
+pure-Python twin, and the plain cycle that calls every app method as Flask
+does (the reference, and the fallback for apps that override a method)."""
 from __future__ import annotations
 
 import importlib
@@ -20,7 +22,11 @@ compiled_cycle = None
 if not os.environ.get("FASTMICRO_NO_EXTENSIONS"):
     compiled_cycle = importlib.import_module("fastmicro._ext.cycle")
 
-TWINS = [_pycycle] + ([compiled_cycle] if compiled_cycle is not None else [])
+class _Plain:
+    wsgi_app = staticmethod(_pycycle.plain_wsgi_app)
+
+
+CYCLES = [_Plain, _pycycle] + ([compiled_cycle] if compiled_cycle is not None else [])
 
 
 class Boom(Exception):
@@ -192,7 +198,6 @@ def run(twin, app, method, path, cookie):
     return (status, headers, body, app.extensions["log"][-3:])
 
 
-@pytest.mark.skipif(compiled_cycle is None, reason="FASTMICRO_NO_EXTENSIONS forces the pure cycle; nothing to compare")
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     hooks=st.frozensets(st.sampled_from(["before", "after", "teardown", "errors"])),
@@ -201,27 +206,30 @@ def run(twin, app, method, path, cookie):
     path=paths,
     cookie=cookies,
 )
-def test_compiled_cycle_matches_pure_cycle(hooks, propagate, method, path, cookie):
-    results = [run(twin, make_app(hooks, propagate), method, path, cookie) for twin in TWINS]
-    assert results[0] == results[1]
+def test_cycles_agree(hooks, propagate, method, path, cookie):
+    results = [run(cycle, make_app(hooks, propagate), method, path, cookie) for cycle in CYCLES]
+    for result in results[1:]:
+        assert result == results[0]
 
 
-def test_pure_cycle_serves_every_case():
-    # Runs on both backends: each case gives a response or Flask's
-    # propagated exception, never an internal error of the cycle itself.
-    app = make_app(frozenset({"before", "after", "teardown", "errors"}), propagate=False)
-    for path in PATHS:
-        result = run(_pycycle, app, "GET", path, None)
-        assert result[0] != "raised", (path, result)
+def test_every_case_gets_a_response():
+    # With exceptions not propagated, each case gives a response, never an
+    # error escaping from the cycle itself.
+    for cycle in CYCLES:
+        app = make_app(frozenset({"before", "after", "teardown", "errors"}), propagate=False)
+        for path in PATHS:
+            result = run(cycle, app, "GET", path, None)
+            assert result[0] != "raised", (cycle, path, result)
 
 
 def test_app_without_overrides_uses_the_compiled_cycle():
-    if compiled_cycle is None:
-        assert fastmicro.speedups.backends()["cycle"] == "pure"
-        return
     app = make_app(frozenset(), propagate=False)
     app.test_client().get("/")
-    assert app.__dict__["_cycle_plan"].inline is True
+    if compiled_cycle is None:
+        assert fastmicro.speedups.backends()["cycle"] == "pure"
+        assert app.__dict__["_pycycle_plan"].inline is True
+    else:
+        assert app.__dict__["_cycle_plan"].inline is True
 
 
 def test_overridden_method_falls_back_to_the_pure_cycle():
@@ -234,8 +242,8 @@ def test_overridden_method_falls_back_to_the_pure_cycle():
     app.route("/")(lambda: "hi")
     response = app.test_client().get("/")
     assert response.headers["X-Custom"] == "1"
-    if compiled_cycle is not None:
-        assert app.__dict__["_cycle_plan"].inline is False
+    plan = app.__dict__["_cycle_plan" if compiled_cycle is not None else "_pycycle_plan"]
+    assert plan.inline is False
 
 
 def test_instance_patched_method_falls_back_to_the_pure_cycle():
