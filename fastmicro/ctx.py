@@ -9,7 +9,7 @@ from functools import update_wrapper
 
 from werkzeug.exceptions import HTTPException
 
-from . import signals
+from . import signals, speedups
 from .globals import _cv_app, _cv_request
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +20,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 _sentinel = object()
+_lazy_attribute = speedups.load("local").lazy_attribute
 
 
 class _AppCtxGlobals:
@@ -139,31 +140,18 @@ class AppContext:
         self.app = app
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
 
-    # PERF: the URL adapter and ``g`` are made on first use; a request that
-    # neither builds URLs nor touches ``g`` pays for neither.
-    @property
+    # PERF: the URL adapter and ``g`` are made on first use (then they are
+    # plain attributes); a request that neither builds URLs nor touches
+    # ``g`` pays for neither.
+    @_lazy_attribute
     def url_adapter(self) -> MapAdapter | None:
-        try:
-            return self.__dict__["url_adapter"]  # type: ignore[no-any-return]
-        except KeyError:
-            adapter = self.__dict__["url_adapter"] = self.app.create_url_adapter(None)
-            return adapter
+        """The URL adapter for building URLs outside a request."""
+        return self.app.create_url_adapter(None)
 
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:
-        self.__dict__["url_adapter"] = value
-
-    @property
+    @_lazy_attribute
     def g(self) -> _AppCtxGlobals:
-        try:
-            return self.__dict__["g"]  # type: ignore[no-any-return]
-        except KeyError:
-            g = self.__dict__["g"] = self.app.app_ctx_globals_class()
-            return g
-
-    @g.setter
-    def g(self, value: _AppCtxGlobals) -> None:
-        self.__dict__["g"] = value
+        """The ``g`` namespace of this context."""
+        return self.app.app_ctx_globals_class()
 
     def push(self) -> None:
         """Bind the app context to the current context."""
@@ -241,17 +229,11 @@ class RequestContext:
             except HTTPException as e:
                 request.routing_exception = e
 
-    @property
+    @_lazy_attribute
     def url_adapter(self) -> MapAdapter | None:
-        try:
-            return self.__dict__["url_adapter"]  # type: ignore[no-any-return]
-        except KeyError:
-            adapter = self.__dict__["url_adapter"] = self.app.create_url_adapter(self.request)
-            return adapter
-
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:
-        self.__dict__["url_adapter"] = value
+        """The URL adapter bound to this request's environ, made on first
+        use (matching does not need it)."""
+        return self.app.create_url_adapter(self.request)
 
     @property
     def session(self) -> SessionMixin:
