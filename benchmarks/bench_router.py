@@ -14,7 +14,8 @@ miss (404) is timed, backends interleaved in rounds, and the median
 nanoseconds per match is reported with the ratio to Falcon. Times include
 the Python loop calling the matcher (the same for every backend).
 
-Usage: ``python benchmarks/bench_router.py [--routes-dir DIR] [--rounds N]``
+Usage: ``python benchmarks/bench_router.py [--routes-dir DIR] [--rounds N]
+[--tables github,static]``
 """
 from __future__ import annotations
 
@@ -182,8 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routes-dir", type=Path, default=DEFAULT_ROUTES)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--tables", default="", help="comma-separated table names (default: all)")
     args = parser.parse_args(argv)
     tables = sorted(args.routes_dir.glob("*.txt"))
+    if args.tables:
+        wanted = set(args.tables.split(","))
+        tables = [table for table in tables if table.stem in wanted]
     if not tables:
         parser.error(f"no route tables (*.txt) in {args.routes_dir}")
     print(f"median ns per match, {args.rounds} rounds; (x.xx) = time / Falcon's")

@@ -56,6 +56,7 @@ __all__ = ["StateMachineMatcher", "Matcher", "map_match_path", "MAX_DEPTH"]
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
+    PyObject* Py_False
 
 cdef extern from *:
     """
@@ -78,6 +79,43 @@ cdef extern from *:
     static unsigned int __fm_type_tag(PyTypeObject *tp) {
         return tp->tp_version_tag;
     }
+    /* Changes whenever the dict does; unique among all dicts (3.11). */
+    static unsigned long long __fm_dict_version(PyObject *d) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        return (unsigned long long)((PyDictObject *)d)->ma_version_tag;
+    #else
+        (void)d;
+        return 0;
+    #endif
+    }
+    /* The bit of a standard method name (an exact str), 0 for any other. */
+    static unsigned int __fm_method_bit(PyObject *m) {
+        const char *p;
+        if (!PyUnicode_IS_ASCII(m))
+            return 0;
+        p = (const char *)PyUnicode_1BYTE_DATA(m);
+        switch (PyUnicode_GET_LENGTH(m)) {
+        case 3:
+            if (memcmp(p, "GET", 3) == 0) return 1u << 0;
+            if (memcmp(p, "PUT", 3) == 0) return 1u << 3;
+            return 0;
+        case 4:
+            if (memcmp(p, "HEAD", 4) == 0) return 1u << 1;
+            if (memcmp(p, "POST", 4) == 0) return 1u << 2;
+            return 0;
+        case 5:
+            if (memcmp(p, "PATCH", 5) == 0) return 1u << 5;
+            if (memcmp(p, "TRACE", 5) == 0) return 1u << 7;
+            return 0;
+        case 6:
+            return memcmp(p, "DELETE", 6) == 0 ? 1u << 4 : 0;
+        case 7:
+            if (memcmp(p, "OPTIONS", 7) == 0) return 1u << 6;
+            if (memcmp(p, "CONNECT", 7) == 0) return 1u << 8;
+            return 0;
+        }
+        return 0;
+    }
     static PyObject *__fm_tp_new(PyObject *tp, PyObject *args) {
         return ((PyTypeObject *)tp)->tp_new((PyTypeObject *)tp, args, NULL);
     }
@@ -85,7 +123,9 @@ cdef extern from *:
     PyObject* __fm_instance_dict(PyObject* o)
     int __fm_type_plain(PyTypeObject* tp, PyObject* a, PyObject* b)
     unsigned int __fm_type_tag(PyTypeObject* tp)
+    unsigned long long __fm_dict_version(PyObject* d)
     object __fm_tp_new(object tp, object args)
+    unsigned int __fm_method_bit(PyObject* m)
 
 # Kinds and conversion codes: the values of fastmicro.routing.rules.
 cdef enum:
@@ -105,6 +145,7 @@ cdef enum:
     MAX_FAST_DIGITS = 18
     # PERF: captures live in the walk's stack frame unless a rule has more.
     INLINE_CAPTURES = 16
+    LINEAR_KEYS = 4
 
 # Results of a walk.
 cdef enum:
@@ -127,11 +168,53 @@ cdef enum:
 
 cdef extern from *:
     """
+    #include <stdint.h>
+    #include <string.h>
+    /* The hash of a static segment: FNV-1a over its code points, so equal
+       text hashes equal whatever the str kinds. */
+    static inline uint64_t fm_load_le64(const unsigned char *p) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+    #endif
+        return w;
+    }
+    /* The first n <= 8 bytes at p as a little-endian word, zero padded;
+       8 bytes must be readable at p. */
+    static inline uint64_t fm_prefix8(const unsigned char *p, Py_ssize_t n) {
+        uint64_t w = fm_load_le64(p);
+        return n >= 8 ? w : (w & ((1ULL << (8 * n)) - 1));
+    }
     #define FM_FNV_OFFSET 14695981039346656037ULL
     #define FM_FNV_PRIME 1099511628211ULL
+    static uint64_t fm_hash_cp(int kind, const void *data, Py_ssize_t start, Py_ssize_t n) {
+        uint64_t h = FM_FNV_OFFSET;
+        Py_ssize_t i;
+        for (i = start; i < start + n; i++)
+            h = (h ^ (uint64_t)PyUnicode_READ(kind, data, i)) * FM_FNV_PRIME;
+        return h;
+    }
+    /* The length of the 1-byte segment at p (up to "/" or avail bytes)
+       and its hash, in one pass. */
+    static inline Py_ssize_t fm_scan1(const unsigned char *p, Py_ssize_t avail,
+                                      unsigned long long *hash) {
+        uint64_t h = FM_FNV_OFFSET;
+        Py_ssize_t i;
+        unsigned int c;
+        for (i = 0; i < avail; i++) {
+            c = p[i];
+            if (c == '/')
+                break;
+            h = (h ^ c) * FM_FNV_PRIME;
+        }
+        *hash = h;
+        return i;
+    }
     """
-    const unsigned long long FNV_OFFSET "FM_FNV_OFFSET"
-    const unsigned long long FNV_PRIME "FM_FNV_PRIME"
+    Py_ssize_t fm_scan1(const unsigned char* p, Py_ssize_t avail, unsigned long long* hash) noexcept
+    unsigned long long fm_prefix8(const unsigned char* p, Py_ssize_t n) noexcept
+    unsigned long long fm_hash_cp(int kind, const void* data, Py_ssize_t start, Py_ssize_t n) noexcept
 
 #: Deepest trie walk allowed. The walk only gets deeper by following a rule's
 #: parts, so the depth is bounded by the longest rule, never by the path;
@@ -154,12 +237,23 @@ ctypedef struct CKey:
     Py_ssize_t length
     int kind
     const void* data
+    # PERF: a 1-byte key of up to 8 bytes is compared as one word, held
+    # here: neither the key str nor a byte loop is touched.
+    unsigned long long word
+    bint word_key
+    bint has_slash       # never a path segment (only a whole domain)
     CNode* child
 
 ctypedef struct CRule:
     PyObject* entry      # the _RuleEntry
     PyObject* methods    # rule.methods, NULL for None
     bint methods_is_set
+    # PERF: when methods is a set of exact str, its standard names are bits
+    # (other names: methods_other), tested against the request's one bit
+    # without touching any str.
+    bint methods_fast
+    unsigned int method_bits
+    bint methods_other
     bint websocket
     bint strict_slashes
 
@@ -176,7 +270,11 @@ cdef struct CNode:
     # hashes of the code points, probed straight from the path's buffer: no
     # substring, no siphash, no dict lookup per segment.
     CKey* keys
-    Py_ssize_t* slots    # NULL: no static children
+    Py_ssize_t nkeys
+    # PERF: up to LINEAR_KEYS static children are tried in turn, each
+    # compared in place (a word and the "/" after it): no scan for the end
+    # of the segment and no hash. More are in a hash table: slots.
+    int* slots           # NULL: no hash table
     Py_ssize_t mask
     CNode* empty_child   # the static child "" (trailing slash), or NULL
     CTrans* dyn
@@ -205,29 +303,24 @@ ctypedef struct Search:
     PyObject* path       # borrowed: the caller holds it
     PyObject* domain
     PyObject* method
+    int method_bit       # __fm_method_bit(method), -1: not an exact str
     Py_ssize_t length
     int kind
     const void* data
     bint ascii
     bint websocket
     bint websocket_mismatch
-    PyObject* refused    # owned list of the methods of refused rules, or NULL
+    # PERF: the rules refused for the method, as pointers: the set of
+    # their methods is only made when the match fails.
+    CRule** refused
+    Py_ssize_t nrefused
+    Py_ssize_t refcap
     CRule* found
     Capture* caps
     Py_ssize_t ncaps
     Py_ssize_t capcap
     Capture inline_caps[16]
-
-
-cdef inline unsigned long long _hash_range(int kind, const void* data,
-                                           Py_ssize_t start, Py_ssize_t end) noexcept:
-    # FNV-1a over code points: the same for a key and for the equal range of
-    # the path whatever their str kinds are.
-    cdef unsigned long long h = FNV_OFFSET
-    cdef Py_ssize_t i
-    for i in range(start, end):
-        h = (h ^ <unsigned long long>PyUnicode_READ(kind, data, i)) * FNV_PRIME
-    return h
+    CRule* inline_refused[8]
 
 
 cdef inline bint _key_equal(CKey* key, int kind, const void* data,
@@ -252,9 +345,11 @@ cdef inline bint _key_equal(CKey* key, int kind, const void* data,
 
 
 cdef inline CNode* _lookup(CNode* node, unsigned long long h, int kind, const void* data,
-                           Py_ssize_t start, Py_ssize_t n) noexcept:
-    """The static child for [start, start + n) of a str (hash ``h``), or NULL."""
-    cdef Py_ssize_t slot = <Py_ssize_t>(h & <unsigned long long>node.mask), index
+                           Py_ssize_t start, Py_ssize_t n, Py_ssize_t avail) noexcept:
+    """The static child for [start, start + n) of a str (hash ``h``), or NULL;
+    ``avail``: how many code points of the str there are from ``start``."""
+    cdef Py_ssize_t slot = <Py_ssize_t>(h & <unsigned long long>node.mask)
+    cdef int index
     cdef CKey* key
     while True:
         index = node.slots[slot]
@@ -263,13 +358,89 @@ cdef inline CNode* _lookup(CNode* node, unsigned long long h, int kind, const vo
         key = &node.keys[index]
         # PERF: the full 64-bit hash rejects almost every other key before
         # the length and the text are compared.
-        if key.hash == h and key.length == n and _key_equal(key, kind, data, start, n):
-            return key.child
+        if key.hash == h and key.length == n:
+            if key.word_key and kind == 1 and avail >= 8:
+                if fm_prefix8(<const unsigned char*>data + start, n) == key.word:
+                    return key.child
+            elif _key_equal(key, kind, data, start, n):
+                return key.child
         slot = (slot + 1) & node.mask
 
 
-cdef int _fill_node(CNode* c, _Node node, CNode* base) except -1:
-    cdef Py_ssize_t size = 8, i, slot, n
+cdef inline CNode* _match_linear(CNode* node, int kind, const void* data, Py_ssize_t pos,
+                                Py_ssize_t length, Py_ssize_t* end) noexcept:
+    """The static child equal to the segment at ``pos`` (its end in ``end``),
+    or NULL: each key is compared in place, then the "/" or end after it."""
+    cdef Py_ssize_t avail = length - pos, i, n
+    cdef CKey* key
+    for i in range(node.nkeys):
+        key = &node.keys[i]
+        n = key.length
+        if n > avail or key.has_slash:
+            continue
+        if n < avail and PyUnicode_READ(kind, data, pos + n) != CH_SLASH:
+            continue
+        if key.word_key and kind == 1 and avail >= 8:
+            if fm_prefix8(<const unsigned char*>data + pos, n) != key.word:
+                continue
+        elif not _key_equal(key, kind, data, pos, n):
+            continue
+        end[0] = pos + n
+        return key.child
+    return NULL
+
+
+cdef inline CNode* _match_domain(CNode* node, str domain) noexcept:
+    cdef int kind = PyUnicode_KIND(domain)
+    cdef const void* data = PyUnicode_DATA(domain)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(domain), i
+    if node.slots != NULL:
+        return _lookup(node, fm_hash_cp(kind, data, 0, n), kind, data, 0, n, n)
+    for i in range(node.nkeys):
+        if node.keys[i].length == n and _key_equal(&node.keys[i], kind, data, 0, n):
+            return node.keys[i].child
+    return NULL
+
+
+cdef inline Py_ssize_t _segment_end(int kind, const void* data, Py_ssize_t pos,
+                                    Py_ssize_t length) noexcept:
+    cdef const void* found
+    if kind == 1:
+        found = memchr(<const char*>data + pos, CH_SLASH, length - pos)
+        return length if found == NULL else <const char*>found - <const char*>data
+    while pos < length and PyUnicode_READ(kind, data, pos) != CH_SLASH:
+        pos += 1
+    return pos
+
+
+cdef inline Py_ssize_t _align(Py_ssize_t n) noexcept:
+    return (n + 7) & ~(<Py_ssize_t>7)
+
+
+cdef Py_ssize_t _slot_count(Py_ssize_t nkeys) noexcept:
+    cdef Py_ssize_t size = 8
+    while size < 2 * nkeys:
+        size *= 2
+    return size
+
+
+cdef Py_ssize_t _node_size(_Node node) noexcept:
+    """Bytes of a frozen node: its CNode and its arrays, in one piece."""
+    cdef Py_ssize_t size = _align(sizeof(CNode)), n = len(node.static)
+    if n > LINEAR_KEYS:
+        size += _align(_slot_count(n) * sizeof(int))
+    if n:
+        size += n * sizeof(CKey)
+    return size + len(node.dynamic) * sizeof(CTrans) + len(node.rules) * sizeof(CRule)
+
+
+cdef int _fill_node(char* base, _Node node) except -1:
+    """Freeze ``node`` at ``base + node.index``; its children are at their
+    own offsets. PERF: a node and its arrays are contiguous and the nodes
+    are in depth-first order, so a walk touches few cache lines."""
+    cdef CNode* c = <CNode*>(base + node.index)
+    cdef char* cur = <char*>c + _align(sizeof(CNode))
+    cdef Py_ssize_t size, i, j, slot, n
     cdef str key
     cdef _Node child
     cdef _Transition tr
@@ -277,35 +448,41 @@ cdef int _fill_node(CNode* c, _Node node, CNode* base) except -1:
     cdef CKey* ck
     n = len(node.static)
     if n:
-        while size < 2 * n:
-            size *= 2
-        c.keys = <CKey*>PyMem_Malloc(n * sizeof(CKey))
-        c.slots = <Py_ssize_t*>PyMem_Malloc(size * sizeof(Py_ssize_t))
-        if c.keys == NULL or c.slots == NULL:
-            raise MemoryError()
-        for i in range(size):
-            c.slots[i] = -1
-        c.mask = size - 1
+        size = _slot_count(n)
+        if n > LINEAR_KEYS:
+            c.slots = <int*>cur
+            cur += _align(size * sizeof(int))
+            for i in range(size):
+                c.slots[i] = -1
+            c.mask = size - 1
+        c.keys = <CKey*>cur
+        c.nkeys = n
+        cur += n * sizeof(CKey)
         i = 0
         for key, child in node.static.items():
             ck = &c.keys[i]
             ck.kind = PyUnicode_KIND(key)
             ck.data = PyUnicode_DATA(key)
             ck.length = PyUnicode_GET_LENGTH(key)
-            ck.hash = _hash_range(ck.kind, ck.data, 0, ck.length)
-            ck.child = &base[child.index]
+            ck.hash = fm_hash_cp(ck.kind, ck.data, 0, ck.length)
+            ck.child = <CNode*>(base + child.index)
+            ck.word_key = ck.kind == 1 and ck.length <= 8
+            ck.word = 0
+            for j in range(ck.length if ck.word_key else 0):
+                ck.word |= (<unsigned long long>(<const unsigned char*>ck.data)[j]) << (8 * j)
+            ck.has_slash = "/" in key
             if ck.length == 0:
                 c.empty_child = ck.child
-            slot = <Py_ssize_t>(ck.hash & <unsigned long long>c.mask)
-            while c.slots[slot] != -1:
-                slot = (slot + 1) & c.mask
-            c.slots[slot] = i
+            if c.slots != NULL:
+                slot = <Py_ssize_t>(ck.hash & <unsigned long long>c.mask)
+                while c.slots[slot] != -1:
+                    slot = (slot + 1) & c.mask
+                c.slots[slot] = <int>i
             i += 1
     n = len(node.dynamic)
     if n:
-        c.dyn = <CTrans*>PyMem_Malloc(n * sizeof(CTrans))
-        if c.dyn == NULL:
-            raise MemoryError()
+        c.dyn = <CTrans*>cur
+        cur += n * sizeof(CTrans)
         for i in range(n):
             tr = <_Transition>node.dynamic[i]
             c.dyn[i].kind = tr.kind
@@ -313,18 +490,19 @@ cdef int _fill_node(CNode* c, _Node node, CNode* base) except -1:
             c.dyn[i].maxlen = tr.maxlen
             c.dyn[i].final = tr.final
             c.dyn[i].tr = <PyObject*>tr
-            c.dyn[i].node = &base[tr.node.index]
+            c.dyn[i].node = <CNode*>(base + tr.node.index)
         c.ndyn = n
     n = len(node.rules)
     if n:
-        c.rules = <CRule*>PyMem_Malloc(n * sizeof(CRule))
-        if c.rules == NULL:
-            raise MemoryError()
+        c.rules = <CRule*>cur
         for i in range(n):
             entry = <_RuleEntry>node.rules[i]
             c.rules[i].entry = <PyObject*>entry
             c.rules[i].methods = NULL if entry.methods is None else <PyObject*>entry.methods
             c.rules[i].methods_is_set = entry.methods_is_set
+            c.rules[i].methods_fast = entry.methods_fast
+            c.rules[i].method_bits = entry.method_bits
+            c.rules[i].methods_other = entry.methods_other
             c.rules[i].websocket = entry.websocket
             c.rules[i].strict_slashes = entry.strict_slashes
         c.nrules = n
@@ -339,7 +517,7 @@ cdef class _Node:
     cdef dict static
     cdef list dynamic
     cdef list rules
-    cdef Py_ssize_t index  # in the frozen CNode array
+    cdef Py_ssize_t index  # byte offset of its CNode in the frozen arena
 
     def __cinit__(self):
         self.static = {}
@@ -378,6 +556,9 @@ cdef class _RuleEntry:
     cdef bint strict_slashes
     cdef tuple steps
     cdef CStep* csteps
+    cdef bint methods_fast
+    cdef unsigned int method_bits
+    cdef bint methods_other
     cdef Py_ssize_t nsteps
     cdef bint all_identity
     cdef public bint full_match
@@ -409,6 +590,16 @@ cdef class _RuleEntry:
             if step.code != C_IDENTITY:
                 self.all_identity = False
         self.full_match = False
+        self.methods_fast = self.methods_is_set and all(
+            [type(m) is str for m in self.methods])
+        self.method_bits = 0
+        self.methods_other = False
+        if self.methods_fast:
+            for m in self.methods:
+                bit = __fm_method_bit(<PyObject*>m)
+                self.method_bits |= bit
+                if bit == 0:
+                    self.methods_other = True
 
     def __dealloc__(self):
         PyMem_Free(self.csteps)
@@ -457,9 +648,12 @@ cdef inline void _search_init(Search* s, str domain, str path, object method,
                               bint websocket) noexcept:
     s.domain = <PyObject*>domain
     s.method = <PyObject*>method
+    s.method_bit = <int>__fm_method_bit(<PyObject*>method) if type(method) is str else -1
     s.websocket = websocket
     s.websocket_mismatch = False
-    s.refused = NULL
+    s.refused = s.inline_refused
+    s.nrefused = 0
+    s.refcap = 8
     s.found = NULL
     s.caps = s.inline_caps
     s.ncaps = 0
@@ -486,8 +680,10 @@ cdef void _search_clear(Search* s) noexcept:
     if s.caps != s.inline_caps:
         PyMem_Free(s.caps)
         s.caps = s.inline_caps
-    Py_XDECREF(s.refused)
-    s.refused = NULL
+    if s.refused != s.inline_refused:
+        PyMem_Free(s.refused)
+        s.refused = s.inline_refused
+    s.nrefused = 0
 
 
 cdef int _grow_captures(Search* s) except -1:
@@ -523,27 +719,36 @@ cdef int _push_object(Search* s, object value) except -1:
     return 0
 
 
-cdef inline int _has_method(CRule* rule, PyObject* method) except -1:
+cdef inline int _has_method(Search* s, CRule* rule) except -1:
+    """``s.method in rule.methods`` (methods not None)."""
+    if rule.methods_fast and s.method_bit >= 0:
+        if s.method_bit > 0:
+            return (rule.method_bits & <unsigned int>s.method_bit) != 0
+        if not rule.methods_other:
+            return 0
     if rule.methods_is_set:
-        # PERF: straight to the set, not the generic "in".
-        return PySet_Contains(<object>rule.methods, <object>method)
-    return PySequence_Contains(<object>rule.methods, <object>method)
+        return PySet_Contains(<object>rule.methods, <object>s.method)
+    return PySequence_Contains(<object>rule.methods, <object>s.method)
 
 
 cdef int _refuse(Search* s, CRule* rule) except -1:
-    # PERF: the methods of refused rules are kept as a list; the set union
-    # is only made when the match fails.
-    cdef list refused
-    if s.refused == NULL:
-        refused = []
-        Py_INCREF(refused)
-        s.refused = <PyObject*>refused
-    PyList_Append(<object>s.refused, <object>rule.methods)
+    cdef CRule** refused
+    if s.nrefused == s.refcap:
+        refused = <CRule**>PyMem_Malloc(2 * s.refcap * sizeof(CRule*))
+        if refused == NULL:
+            raise MemoryError()
+        memcpy(refused, s.refused, s.nrefused * sizeof(CRule*))
+        if s.refused != s.inline_refused:
+            PyMem_Free(s.refused)
+        s.refused = refused
+        s.refcap *= 2
+    s.refused[s.nrefused] = rule
+    s.nrefused += 1
     return 0
 
 
 cdef inline int _accept(Search* s, CRule* rule) except -1:
-    if rule.methods != NULL and not _has_method(rule, s.method):
+    if rule.methods != NULL and not _has_method(s, rule):
         _refuse(s, rule)
         return 0
     if rule.websocket != s.websocket:
@@ -661,7 +866,7 @@ cdef int _walk_end(Search* s, CNode* node) except -1:
         for i in range(slash.nrules):
             rule = &slash.rules[i]
             if rule.websocket == s.websocket and (
-                rule.methods == NULL or _has_method(rule, s.method)
+                rule.methods == NULL or _has_method(s, rule)
             ):
                 if rule.strict_slashes:
                     return W_SLASH_REQUIRED
@@ -686,13 +891,9 @@ cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except 
     cdef Py_ssize_t length = s.length, end, nxt, after, mark, i
     cdef int kind = s.kind, r
     cdef const void* data = s.data
-    cdef const unsigned char* bytes
-    cdef unsigned long long h = FNV_OFFSET
-    cdef Py_UCS4 c
-    cdef unsigned int b
+    cdef unsigned long long h = 0
     cdef CNode* child = NULL
     cdef CTrans* tr
-    cdef CRule* rule
 
     if depth > _MAX_DEPTH:
         return _too_deep()
@@ -700,41 +901,39 @@ cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except 
         return _walk_end(s, node)
 
     if pos < 0:
-        end = 0
-        nxt = 0
-        if node.slots != NULL:
-            h = _hash_range(PyUnicode_KIND(<object>s.domain), PyUnicode_DATA(<object>s.domain),
-                            0, PyUnicode_GET_LENGTH(<object>s.domain))
-            child = _lookup(node, h, PyUnicode_KIND(<object>s.domain), PyUnicode_DATA(<object>s.domain),
-                            0, PyUnicode_GET_LENGTH(<object>s.domain))
-    else:
-        # PERF: one pass finds the "/" ending the segment and hashes it, over
-        # the str's own buffer: no split list, no substring.
-        end = pos
+        end = -1  # nxt = 0: the path's first segment follows
+        if node.nkeys:
+            child = _match_domain(node, <str>s.domain)
+    elif node.slots != NULL:
+        # PERF: one pass over the str's own buffer finds the "/" ending the
+        # segment and hashes it: no split list, no substring.
         if kind == 1:
-            bytes = <const unsigned char*>data
-            while end < length:
-                b = bytes[end]
-                if b == CH_SLASH:
-                    break
-                h = (h ^ b) * FNV_PRIME
-                end += 1
+            end = pos + fm_scan1(<const unsigned char*>data + pos, length - pos, &h)
         else:
-            while end < length:
-                c = PyUnicode_READ(kind, data, end)
-                if c == CH_SLASH:
-                    break
-                h = (h ^ <unsigned long long>c) * FNV_PRIME
-                end += 1
-        nxt = end + 1
-        if node.slots != NULL:
-            child = _lookup(node, h, kind, data, pos, end - pos)
+            end = _segment_end(kind, data, pos, length)
+            h = fm_hash_cp(kind, data, pos, end - pos)
+        child = _lookup(node, h, kind, data, pos, end - pos, length - pos)
+    else:
+        # PERF: the end of the segment is only looked for when a dynamic
+        # transition needs it.
+        end = -2
+        if node.nkeys:
+            child = _match_linear(node, kind, data, pos, length, &end)
 
     if child != NULL:
-        r = _walk(s, child, nxt, depth + 1)
+        r = _walk(s, child, end + 1, depth + 1)
         if r != W_NONE:
             return r
 
+    if node.ndyn == 0:
+        return _walk_rest(s, node, pos)
+    if pos < 0:
+        end = 0
+        nxt = 0
+    else:
+        if end == -2:  # (a static child found gave the end already)
+            end = _segment_end(kind, data, pos, length)
+        nxt = end + 1
     for i in range(node.ndyn):
         tr = &node.dyn[i]
         mark = s.ncaps
@@ -754,6 +953,11 @@ cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except 
         elif tr.kind == K_REGEX or tr.kind == K_ANY:
             if not _match_slow(s, tr, pos, end, &after):
                 continue
+        elif tr.kind == K_STRING:
+            # PERF: the default converter, inline: only the length to check.
+            if end - pos < tr.minlen or (tr.maxlen >= 0 and end - pos > tr.maxlen):
+                continue
+            _push(s, pos, end)
         elif _fast_match(tr, kind, data, pos, end):
             # PERF: the common converters are matched in C, no re.
             _push(s, pos, end)
@@ -763,8 +967,14 @@ cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except 
         if r != W_NONE:
             return r
         _pop_captures(s, mark)
+    return _walk_rest(s, node, pos)
 
-    if pos == length:
+
+cdef inline int _walk_rest(Search* s, CNode* node, Py_ssize_t pos) except -1:
+    """The end of a walk step: rules that take an empty last segment."""
+    cdef Py_ssize_t i
+    cdef CRule* rule
+    if pos == s.length:
         for i in range(node.nrules):
             rule = &node.rules[i]
             if rule.strict_slashes:
@@ -795,9 +1005,10 @@ cdef inline object _capture(Search* s, Capture* c):
     return _substring(s, c.start, c.end)
 
 
-cdef object _parse_int(int kind, const void* data, Py_ssize_t i, Py_ssize_t n, object text):
-    """int() of the range [i, n) of a str that matched \\d+ or -?\\d+;
-    ``text`` is that range as a str, or None to make it when needed."""
+cdef object _parse_int(str source, Py_ssize_t i, Py_ssize_t n):
+    """int(source[i:n]) for a range that matched \\d+ or -?\\d+."""
+    cdef int kind = PyUnicode_KIND(source)
+    cdef const void* data = PyUnicode_DATA(source)
     cdef Py_ssize_t start = i
     cdef long long acc = 0
     cdef bint negative = False
@@ -808,11 +1019,11 @@ cdef object _parse_int(int kind, const void* data, Py_ssize_t i, Py_ssize_t n, o
     # PERF: ASCII digits that fit a long long are parsed here; non-ASCII
     # decimals (int() accepts them) and long numbers go to int().
     if n - i == 0 or n - i > MAX_FAST_DIGITS:
-        return int(text)
+        return int(source[start:n])
     while i < n:
         c = PyUnicode_READ(kind, data, i)
         if c < CH_0 or c > CH_9:
-            return int(text)
+            return int(source[start:n])
         acc = acc * 10 + (<long long>c - CH_0)
         i += 1
     return PyLong_FromLongLong(-acc if negative else acc)
@@ -826,17 +1037,13 @@ cdef object _convert_int(Search* s, CStep* step, Capture* c):
         text = <str>c.obj
         if step.fixed_digits and PyUnicode_GET_LENGTH(text) != step.fixed_digits:
             return None
-        number = _parse_int(PyUnicode_KIND(text), PyUnicode_DATA(text), 0,
-                            PyUnicode_GET_LENGTH(text), text)
+        number = _parse_int(text, 0, PyUnicode_GET_LENGTH(text))
     else:
         if step.fixed_digits and c.end - c.start != step.fixed_digits:
             return None
-        # PERF: parsed from the path's buffer; the substring is only made
-        # for int() when the digits are not plain ASCII.
-        number = _parse_int(s.kind, s.data, c.start, c.end,
-                            _substring(s, c.start, c.end) if not s.ascii else None)
-        if number is None:  # pragma: no cover - unreachable (ASCII digits)
-            return None
+        # PERF: parsed from the path's buffer; a substring is only made for
+        # int() when the digits are not ASCII or too many for a long long.
+        number = _parse_int(<str>s.path, c.start, c.end)
     if (step.min != NULL and number < <object>step.min) or (
         step.max != NULL and number > <object>step.max
     ):
@@ -847,11 +1054,12 @@ cdef object _convert_int(Search* s, CStep* step, Capture* c):
 cdef object _convert(Search* s):
     """The values dict of ``s.found``, or None when a converter refused."""
     cdef _RuleEntry entry = <_RuleEntry>s.found.entry
-    cdef dict result = {}
+    cdef dict result
     cdef Py_ssize_t i, n = s.ncaps
     cdef object value
     cdef CStep* step
     cdef Capture* c
+    result = {}
     if n > entry.nsteps:
         n = entry.nsteps  # zip() stops at the shorter
     for i in range(n):
@@ -892,9 +1100,9 @@ cdef bint _has_double_slash(str path):
 
 cdef set _have_match_for(Search* s):
     cdef set result = set()
-    if s.refused != NULL:
-        for methods in <list>s.refused:
-            result.update(methods)
+    cdef Py_ssize_t i
+    for i in range(s.nrefused):
+        result.update(<object>s.refused[i].methods)
     return result
 
 
@@ -906,10 +1114,9 @@ cdef class StateMachineMatcher:
     cdef _Node _root
     cdef list _entries
     cdef public object merge_slashes
-    # The frozen trie; _cnodes[0] is the root. _frozen keeps the nodes in
-    # the order of their CNode (and so everything the structs borrow).
+    # The frozen trie, one block; the root is at its start. _frozen keeps
+    # the nodes (and so everything the structs borrow).
     cdef CNode* _cnodes
-    cdef Py_ssize_t _ncnodes
     cdef list _frozen
     cdef bint _ready
 
@@ -923,16 +1130,8 @@ cdef class StateMachineMatcher:
         self._free_frozen()
 
     cdef void _free_frozen(self) noexcept:
-        cdef Py_ssize_t i
-        if self._cnodes != NULL:
-            for i in range(self._ncnodes):
-                PyMem_Free(self._cnodes[i].keys)
-                PyMem_Free(self._cnodes[i].slots)
-                PyMem_Free(self._cnodes[i].dyn)
-                PyMem_Free(self._cnodes[i].rules)
-            PyMem_Free(self._cnodes)
+        PyMem_Free(self._cnodes)
         self._cnodes = NULL
-        self._ncnodes = 0
         self._ready = False
 
     cdef int _freeze(self) except -1:
@@ -940,25 +1139,24 @@ cdef class StateMachineMatcher:
         cdef list stack = [self._root]
         cdef _Node node
         cdef _Transition tr
-        cdef Py_ssize_t i, n
-        cdef CNode* cnodes
+        cdef Py_ssize_t total = 0
+        cdef char* arena
         while stack:
             node = <_Node>stack.pop()
-            node.index = len(nodes)
+            node.index = total
+            total += _align(_node_size(node))
             nodes.append(node)
             stack.extend(node.static.values())
             for tr in node.dynamic:
                 stack.append(tr.node)
         self._free_frozen()
-        n = len(nodes)
-        cnodes = <CNode*>PyMem_Malloc(n * sizeof(CNode))
-        if cnodes == NULL:
+        arena = <char*>PyMem_Malloc(total)
+        if arena == NULL:
             raise MemoryError()
-        memset(cnodes, 0, n * sizeof(CNode))
-        self._cnodes = cnodes
-        self._ncnodes = n
-        for i in range(n):
-            _fill_node(&cnodes[i], <_Node>nodes[i], cnodes)
+        memset(arena, 0, total)
+        self._cnodes = <CNode*>arena
+        for node in nodes:
+            _fill_node(arena, node)
         self._frozen = nodes
         self._ready = True
         return 0
@@ -1043,7 +1241,8 @@ cdef class StateMachineMatcher:
         cdef Search s
         s.caps = s.inline_caps
         s.ncaps = 0
-        s.refused = NULL
+        s.refused = s.inline_refused
+        s.nrefused = 0
         try:
             values = self._run(&s, domain, path, method, bool(websocket))
             if values is None:
@@ -1065,27 +1264,41 @@ Matcher = StateMachineMatcher
 
 cdef object _plain_map_type = None
 cdef unsigned int _plain_map_tag = 0
+# The last map dict read, by address and version, and its (borrowed)
+# matcher: while that dict is unchanged it still holds the matcher, and
+# a different or changed dict has another version.
+cdef PyObject* _last_dict = NULL
+cdef unsigned long long _last_version = 0
+cdef PyObject* _last_matcher = NULL
 
 
 cdef StateMachineMatcher _map_matcher(object map):
     """``map._matcher`` after ``if map._remap: map.update()``."""
-    global _plain_map_type, _plain_map_tag
+    global _plain_map_type, _plain_map_tag, _last_dict, _last_version, _last_matcher
     cdef PyTypeObject* tp = Py_TYPE(map)
     cdef PyObject* d
     cdef PyObject* remap
     cdef PyObject* matcher
+    cdef unsigned long long version
     cdef unsigned int tag = __fm_type_tag(tp)
     if tag != 0 and tag == _plain_map_tag and <PyObject*>_plain_map_type == <PyObject*>tp:
-        # PERF: both attributes straight from the instance dict: two probes
-        # of a str-keyed dict instead of two generic getattrs. Valid because
-        # no class of the map's type defines either name (checked below,
-        # and the version tag changes whenever any of those classes does).
+        # PERF: both attributes come from the instance dict, valid because
+        # no class of the map's type defines either name (checked below; the
+        # version tag changes whenever any of those classes does). When the
+        # dict has not changed since the last call, not even that: its
+        # version says both values are the ones read then.
         d = __fm_instance_dict(<PyObject*>map)
         if d != NULL:
+            version = __fm_dict_version(d)
+            if d == _last_dict and version == _last_version and version != 0:
+                return <StateMachineMatcher>_last_matcher
             remap = PyDict_GetItem(<object>d, "_remap")
             matcher = PyDict_GetItem(<object>d, "_matcher")
-            if remap == <PyObject*>False and matcher != NULL \
+            if remap == Py_False and matcher != NULL \
                     and Py_TYPE(<object>matcher) == <PyTypeObject*>StateMachineMatcher:
+                _last_dict = d
+                _last_version = version
+                _last_matcher = matcher
                 return <StateMachineMatcher>matcher
     elif __fm_type_plain(tp, <PyObject*>"_remap", <PyObject*>"_matcher"):
         tag = __fm_type_tag(tp)  # the lookups assign one if it had none
@@ -1159,7 +1372,8 @@ def map_match_path(map, str path_info, str method, str domain=""):
         path = "/" + path_info.lstrip("/")
     s.caps = s.inline_caps
     s.ncaps = 0
-    s.refused = NULL
+    s.refused = s.inline_refused
+    s.nrefused = 0
     try:
         values = matcher._run(&s, domain, path, method, False)
         if values is None:

@@ -200,3 +200,81 @@ def test_router() -> None:
     with pytest.raises(RequestRedirect):
         router.match("/old")
     assert router.build("user", {"id": 7, "tab": "a b"}) == "/users/7?tab=a+b"
+
+
+def test_long_and_non_ascii_ints() -> None:
+    url_map = Map([Rule("/<int:v>", endpoint="e"), Rule("/s/<int(signed=True):v>", endpoint="s")])
+    assert url_map.match_path("/" + "1" * 25, "GET")[1] == {"v": int("1" * 25)}
+    assert url_map.match_path("/s/-" + "9" * 19, "GET")[1] == {"v": -int("9" * 19)}
+    assert url_map.match_path("/١٢٣", "GET")[1] == {"v": 123}
+
+
+def test_not_found_is_werkzeugs() -> None:
+    from werkzeug.exceptions import NotFound as WerkzeugNotFound
+
+    with pytest.raises(WerkzeugNotFound) as info:
+        Map([Rule("/a", endpoint="a")]).match_path("/b", "GET")
+    expected = WerkzeugNotFound()
+    exc = info.value
+    assert type(exc) is WerkzeugNotFound
+    assert exc.args == expected.args and vars(exc) == vars(expected)
+    assert exc.__cause__ is None and exc.__suppress_context__
+    assert exc.code == 404 and exc.description == expected.description
+
+
+def test_matcher_replaced_or_map_changed_after_matching() -> None:
+    url_map = Map([Rule("/a", endpoint="a")])
+    assert url_map.match_path("/a", "GET")[0].endpoint == "a"
+    fresh = Map([Rule("/b", endpoint="b")])
+    fresh.update()
+    url_map._matcher = fresh._matcher  # another matcher, same map
+    assert url_map.match_path("/b", "GET")[0].endpoint == "b"
+    with pytest.raises(NotFound):
+        url_map.match_path("/a", "GET")
+    other = Map([Rule("/a", endpoint="other")])
+    assert other.match_path("/a", "GET")[0].endpoint == "other"  # no cross-talk
+    assert url_map.match_path("/b", "GET")[0].endpoint == "b"
+
+
+def test_methods_standard_custom_and_str_subclass() -> None:
+    class Method(str):
+        pass
+
+    url_map = Map(
+        [
+            Rule("/r", endpoint="purge", methods=["PURGE"]),
+            Rule("/r", endpoint="get", methods=["GET"]),
+            Rule("/any", endpoint="any"),
+        ]
+    )
+    assert url_map.match_path("/r", "PURGE")[0].endpoint == "purge"
+    assert url_map.match_path("/r", "GET")[0].endpoint == "get"
+    assert url_map.match_path("/r", "".join(["G", "ET"]))[0].endpoint == "get"  # not interned
+    url_map.update()
+    assert url_map._matcher.match("", "/r", Method("GET"), False)[0].endpoint == "get"
+    assert url_map.match_path("/any", "BREW")[0].endpoint == "any"
+    with pytest.raises(MethodNotAllowed) as info:
+        url_map.match_path("/r", "BREW")
+    assert set(info.value.valid_methods) == {"PURGE", "GET", "HEAD"}
+
+
+def test_static_segments_many_and_few_children() -> None:
+    # Up to a few static children are compared in place, more are hashed:
+    # both must agree with Werkzeug on prefixes, lengths and non-ASCII.
+    names = ["a", "ab", "abc", "abcdefgh", "abcdefghi", "é", "x-y", "€"]
+    for count in (1, 3, len(names)):
+        rules = [Rule(f"/{n}/end", endpoint=n) for n in names[:count]]
+        url_map = Map(rules)
+        for n in names:
+            for path in (f"/{n}/end", f"/{n}", f"/{n}x/end", f"/{n[:-1]}/end", f"/{n}/end/"):
+                try:
+                    got = url_map.match_path(path, "GET")[0].endpoint
+                except (NotFound, NeedsFullMatch) as exc:
+                    got = type(exc).__name__
+                try:
+                    want = url_map.bind("h").match(path)[0]
+                except NotFound:
+                    want = "NotFound"
+                except RequestRedirect:
+                    want = "NeedsFullMatch"
+                assert got == want, (count, path)

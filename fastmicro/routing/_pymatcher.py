@@ -381,13 +381,21 @@ def map_match_path(
     try:
         entry, values = map._matcher._match_entry(domain, path, method, False)
     except NoMatch as exc:
-        if exc.have_match_for:
-            raise MethodNotAllowed(valid_methods=list(exc.have_match_for)) from None
-        if exc.websocket_mismatch:
-            raise WebsocketMismatch() from None
-        raise NotFound() from None
+        error = _no_match_error(exc)
     except (RequestPath, RequestAliasRedirect):
         raise NeedsFullMatch() from None
-    if entry.full_match:
-        raise NeedsFullMatch()
-    return entry.rule, values
+    else:
+        if entry.full_match:
+            raise NeedsFullMatch()
+        return entry.rule, values
+    # Raised outside the except block, as the compiled twin does: no
+    # __context__ (Werkzeug's adapter raises it "from None" inside).
+    raise error from None
+
+
+def _no_match_error(exc: NoMatch) -> Exception:
+    if exc.have_match_for:
+        return MethodNotAllowed(valid_methods=list(exc.have_match_for))
+    if exc.websocket_mismatch:
+        return WebsocketMismatch()
+    return NotFound()
