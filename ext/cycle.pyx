@@ -158,7 +158,8 @@ cdef object _handle(object app, dict environ, object start_response):
     try:
         try:
             if not plan.lazy_session:
-                ctx.session
+                # Opened on push, as Flask does; not a use by the app.
+                ctx._session = app._open_session(req)
             _match(app, ctx, req, environ, method)
             response = _full_dispatch(app, ctx, req, plan, method)
         except Exception as e:
@@ -270,7 +271,7 @@ cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, objec
         response = _after_request(app, req, response)
     if ctx._session is not None or (
         "HTTP_COOKIE" in req.environ
-        and app.config["SESSION_COOKIE_NAME"] in req.environ["HTTP_COOKIE"]
+        and app.session_interface.get_cookie_name(app) in req.environ["HTTP_COOKIE"]
     ):
         ctx._fresh_response = None
         app._finish_session(ctx, response)

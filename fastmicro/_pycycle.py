@@ -192,7 +192,8 @@ def wsgi_app(
     try:
         try:
             if not plan.lazy_session:
-                ctx.session  # noqa: B018  (opens it on push, as Flask does)
+                # Opened on push, as Flask does; not a use by the app.
+                ctx._session = app._open_session(req)
             _match(app, ctx, req, environ, method)
             response = _full_dispatch(app, ctx, req, plan, method)
         except Exception as e:
@@ -301,7 +302,8 @@ def _full_dispatch(app: FastMicro, ctx: RequestContext, req: Request, plan: _Pla
                     response = app.ensure_sync(func)(response)
     environ = req.environ
     if ctx._session is not None or (
-        "HTTP_COOKIE" in environ and app.config["SESSION_COOKIE_NAME"] in environ["HTTP_COOKIE"]
+        "HTTP_COOKIE" in environ
+        and app.session_interface.get_cookie_name(app) in environ["HTTP_COOKIE"]
     ):
         ctx._fresh_response = None
         app._finish_session(ctx, response)

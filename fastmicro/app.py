@@ -729,18 +729,17 @@ class FastMicro(Scaffold):
         return response
 
     def _finish_session(self, ctx: RequestContext, response: Response) -> None:
+        interface = self.session_interface
         session = ctx._session
         if session is None:
             # PERF: never opened (default interface only, see
             # _session_opens_on_push). Flask would have opened it on push and
             # saved it now; that changes the response only if the request
             # carried a session cookie (a permanent one is refreshed).
-            cookie_name = self.config["SESSION_COOKIE_NAME"]
             cookie = ctx.request.environ.get("HTTP_COOKIE")
-            if not cookie or cookie_name not in cookie:
+            if not cookie or interface.get_cookie_name(self) not in cookie:
                 return
-            session = ctx.session
-        interface = self.session_interface
+            session = ctx._session = self._open_session(ctx.request)
         if not interface.is_null_session(session):
             interface.save_session(self, session, response)
 

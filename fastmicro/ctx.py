@@ -237,9 +237,12 @@ class RequestContext:
 
     @property
     def session(self) -> SessionMixin:
+        """The session of this request, opened on first use. Every use
+        marks it accessed, so the response varies on ``Cookie``."""
         session = self._session
         if session is None:
             session = self._session = self.app._open_session(self.request)
+        session.accessed = True
         return session
 
     @session.setter
@@ -269,7 +272,8 @@ class RequestContext:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         if self._session is None and self.app._session_opens_on_push():
-            self.session  # noqa: B018  (opens it, as Flask does on push)
+            # Opened on push, as Flask does; not a use by the app.
+            self._session = self.app._open_session(self.request)
         if self.request.routing_exception is None:
             self.match_request()
 

@@ -312,7 +312,9 @@ class Scaffold:
 
 
 def _default_template_ctx_processor() -> dict[str, t.Any]:
-    """Put ``g``, ``request`` and ``session`` into the template context."""
+    """Put ``g`` and ``request`` into the template context (``session`` is
+    the proxy, a global of the environment: reading it marks the session
+    accessed, and a template that never does leaves it alone)."""
     from .globals import _cv_app, _cv_request
 
     appctx = _cv_app.get(None)
@@ -322,7 +324,6 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
         rv["g"] = appctx.g
     if reqctx is not None:
         rv["request"] = reqctx.request
-        rv["session"] = reqctx.session
     return rv
 
 

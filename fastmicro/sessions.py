@@ -32,42 +32,30 @@ class SessionMixin(cabc.MutableMapping[str, t.Any]):
     def permanent(self, value: bool) -> None:
         self["_permanent"] = bool(value)
 
-    #: False for a :class:`NullSession`.
+    #: Whether the session is new; not tracked by the cookie session.
     new = False
     #: Set on change, so the interface knows to save.
     modified = True
-    #: Set on read or write, so the response varies on ``Cookie``.
-    accessed = True
+    #: Set when the session is used through the request context (the
+    #: ``session`` proxy included), so the response varies on ``Cookie``.
+    #: As in Flask 3.1.3, any use counts, not only reading a key.
+    accessed = False
 
 
 class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     """The session of :class:`SecureCookieSessionInterface`: a dict that
-    tracks ``modified`` and ``accessed``.
+    tracks ``modified`` (the request context tracks ``accessed``).
 
     .. versionadded:: 0.1
     """
 
     modified = False
-    accessed = False
 
     def __init__(self, initial: t.Any = None) -> None:
         def on_update(self: SecureCookieSession) -> None:
             self.modified = True
-            self.accessed = True
 
         super().__init__(initial, on_update)
-
-    def __getitem__(self, key: str) -> t.Any:
-        self.accessed = True
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().get(key, default)
-
-    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().setdefault(key, default)
 
 
 class NullSession(SecureCookieSession):
