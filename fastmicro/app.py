@@ -11,18 +11,12 @@ from inspect import iscoroutinefunction
 from itertools import chain
 
 from werkzeug.datastructures import Headers, ImmutableDict
-from werkzeug.exceptions import (
-    BadRequestKeyError,
-    HTTPException,
-    InternalServerError,
-)
+from werkzeug.exceptions import Aborter, BadRequestKeyError, HTTPException, InternalServerError
 from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException, Rule
 from werkzeug.wrappers import Response as BaseResponse
 from werkzeug.wsgi import get_host
-from werkzeug.exceptions import Aborter
 
-from . import json as _json_pkg  # noqa: F401  (the package must import first)
-from . import signals
+from . import signals, speedups
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request, request, request_ctx
@@ -32,7 +26,6 @@ from .routing import Map, NeedsFullMatch
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response, _wsgi_str
-from . import speedups
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wsgi import WSGIEnvironment
