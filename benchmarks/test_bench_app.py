@@ -32,7 +32,7 @@ def routes():
     try:
         return apps.load_routes()
     except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+        pytest.fail(f"the route table is required: {exc}")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def built(routes):
             if framework == "fastmicro":
                 module, reason = apps.import_fastmicro()
                 if module is None:
-                    pytest.skip(f"fastmicro not available: {reason}")
+                    pytest.fail(f"fastmicro is not importable: {reason}")
             cache[framework] = apps.build_app(framework, routes)
         return cache[framework]
 
