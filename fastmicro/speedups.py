@@ -22,6 +22,7 @@ HOT_PATHS: dict[str, tuple[str, str]] = {
     "cycle": ("fastmicro._ext.cycle", "fastmicro._pycycle"),
     "local": ("fastmicro._ext.local", "fastmicro._pylocal"),
     "query": ("fastmicro._ext.query", "fastmicro.http._pyquery"),
+    "signing": ("fastmicro._ext.signing", "fastmicro.signing._pysigning"),
 }
 
 _loaded: dict[str, tuple[types.ModuleType, str]] = {}
