@@ -7,10 +7,10 @@ import hashlib
 import typing as t
 from datetime import datetime, timezone
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from .json.tag import TaggedJSONSerializer
+from .signing import BadSignature, URLSafeTimedSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import FastMicro
@@ -155,13 +155,21 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: FastMicro) -> URLSafeTimedSerializer | None:
+        """The serializer that signs and reads the cookie: the app's secret
+        key signs, it and ``SECRET_KEY_FALLBACKS`` verify."""
         if not app.secret_key:
             return None
         keys: list[str | bytes] = []
         if fallbacks := app.config["SECRET_KEY_FALLBACKS"]:
             keys.extend(fallbacks)
         keys.append(app.secret_key)  # the last key signs
-        return URLSafeTimedSerializer(
+        settings = (tuple(keys), self.salt, self.serializer, self.key_derivation, self.digest_method)
+        # PERF: the serializer derives its keys once; Flask makes a new one
+        # twice per request. One is kept per interface for the last settings.
+        cached = self.__dict__.get("_serializer_cache")
+        if cached is not None and cached[0] == settings:
+            return cached[1]  # type: ignore[no-any-return]
+        serializer = URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
@@ -170,6 +178,8 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        self.__dict__["_serializer_cache"] = (settings, serializer)
+        return serializer
 
     def open_session(self, app: FastMicro, request: Request) -> SecureCookieSession | None:
         s = self.get_signing_serializer(app)
