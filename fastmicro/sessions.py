@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from werkzeug.datastructures import CallbackDict
 
 from .json.tag import TaggedJSONSerializer
-from .signing import BadSignature, URLSafeTimedSerializer
+from .signing import BadData, URLSafeTimedSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import FastMicro
@@ -191,9 +191,15 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = s.loads(val, max_age=max_age)
-            return self.session_class(data)
-        except BadSignature:
+        except BadData:
+            # A bad or expired signature, and also (unlike Flask, which lets
+            # BadPayload escape as a 500) a validly signed payload that does
+            # not decode: every malformed cookie gives a new, empty session.
             return self.session_class()
+        if not isinstance(data, dict):
+            # Only a holder of the key can sign this, but it is no session.
+            return self.session_class()
+        return self.session_class(data)
 
     def save_session(self, app: FastMicro, session: SessionMixin, response: Response) -> None:
         name = self.get_cookie_name(app)
