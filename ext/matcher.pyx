@@ -16,12 +16,12 @@ no reference counting, no Python objects but the ones returned.
 .. versionadded:: 0.1
 """
 cimport cython
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_SetItem
 from cpython.list cimport PyList_Append
 from cpython.long cimport PyLong_FromLongLong
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
-from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.ref cimport Py_INCREF, Py_REFCNT, Py_XDECREF
 from cpython.sequence cimport PySequence_Contains
 from cpython.set cimport PySet_Contains
 from libc.string cimport memchr, memcmp, memcpy, memset
@@ -116,6 +116,94 @@ cdef extern from *:
         }
         return 0;
     }
+    /* PERF: a values dict is a copy of the rule's template (its step
+       names, values None; one memcpy of the keys table, no hashing, no
+       insertion), whose values are then replaced in place by position.
+       CPython 3.11's dict layout, mirrored here and checked at import by
+       _check_fast_dict(); elsewhere the copy is not used. */
+    typedef struct {
+        Py_ssize_t dk_refcnt;
+        uint8_t dk_log2_size;
+        uint8_t dk_log2_index_bytes;
+        uint8_t dk_kind;
+        uint32_t dk_version;
+        Py_ssize_t dk_usable;
+        Py_ssize_t dk_nentries;
+        char dk_indices[];
+    } __fm_dict_keys;
+    typedef struct { PyObject *me_key; PyObject *me_value; } __fm_unicode_entry;
+    static int __fm_fast_dict_layout(void) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        return 1;
+    #else
+        return 0;
+    #endif
+    }
+    /* The dict's entry array if it is a combined dict of n str keys in
+       order (no deleted entries), else NULL. */
+    static __fm_unicode_entry *__fm_dict_entries(PyObject *d, Py_ssize_t n) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        PyDictObject *mp = (PyDictObject *)d;
+        __fm_dict_keys *k = (__fm_dict_keys *)mp->ma_keys;
+        if (mp->ma_values != NULL || k->dk_kind == 0 || k->dk_nentries != n || mp->ma_used != n)
+            return NULL;
+        return (__fm_unicode_entry *)(k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes));
+    #else
+        (void)d; (void)n;
+        return NULL;
+    #endif
+    }
+    /* Set the value of entry i of a fresh copy (steals value). */
+    static inline void __fm_dict_fill(__fm_unicode_entry *e, Py_ssize_t i, PyObject *value) {
+        PyObject *old = e[i].me_value;
+        e[i].me_value = value;
+        Py_DECREF(old);
+    }
+    /* PERF: (a, b) as map_match_path's result. The last result tuple is
+       kept; when nothing else holds it any more (the caller unpacked and
+       dropped it) it is refilled instead of allocating a new one, as
+       zip() and enumerate() reuse theirs: no tuple can be seen changing. */
+    static PyObject *__fm_result = NULL;
+    static PyObject *__fm_pair(PyObject *a, PyObject *b) {
+        PyObject *t = __fm_result, *oa, *ob;
+        if (t != NULL && Py_REFCNT(t) == 1) {
+            /* The caller's reference first: a call re-entered while the old
+               items are released sees the tuple shared. */
+            Py_INCREF(t);
+            oa = PyTuple_GET_ITEM(t, 0);
+            ob = PyTuple_GET_ITEM(t, 1);
+            Py_INCREF(a);
+            Py_INCREF(b);
+            PyTuple_SET_ITEM(t, 0, a);
+            PyTuple_SET_ITEM(t, 1, b);
+            if (!PyObject_GC_IsTracked(t))
+                PyObject_GC_Track(t);
+            Py_DECREF(oa);
+            Py_DECREF(ob);
+            return t;
+        }
+        oa = t;  /* the previous one, shared: only the cache's reference */
+        t = PyTuple_Pack(2, a, b);
+        if (t == NULL)
+            return NULL;
+        Py_INCREF(t);
+        __fm_result = t;
+        Py_XDECREF(oa);
+        return t;
+    }
+    /* Drop the values of the kept result tuple if nothing else holds it, so
+       that its dict is free to be refilled by _convert_fast. */
+    static inline void __fm_release_result(void) {
+        PyObject *t = __fm_result, *old;
+        if (t != NULL && Py_REFCNT(t) == 1) {
+            old = PyTuple_GET_ITEM(t, 1);
+            if (old != Py_None) {
+                Py_INCREF(Py_None);
+                PyTuple_SET_ITEM(t, 1, Py_None);
+                Py_DECREF(old);
+            }
+        }
+    }
     static PyObject *__fm_tp_new(PyObject *tp, PyObject *args) {
         return ((PyTypeObject *)tp)->tp_new((PyTypeObject *)tp, args, NULL);
     }
@@ -125,6 +213,14 @@ cdef extern from *:
     unsigned int __fm_type_tag(PyTypeObject* tp)
     unsigned long long __fm_dict_version(PyObject* d)
     object __fm_tp_new(object tp, object args)
+    object __fm_pair(object a, object b)
+    void __fm_release_result()
+    ctypedef struct __fm_unicode_entry:
+        PyObject* me_key
+        PyObject* me_value
+    int __fm_fast_dict_layout()
+    __fm_unicode_entry* __fm_dict_entries(object d, Py_ssize_t n)
+    void __fm_dict_fill(__fm_unicode_entry* e, Py_ssize_t i, PyObject* value) noexcept
     unsigned int __fm_method_bit(PyObject* m)
 
 # Kinds and conversion codes: the values of fastmicro.routing.rules.
@@ -170,8 +266,6 @@ cdef extern from *:
     """
     #include <stdint.h>
     #include <string.h>
-    /* The hash of a static segment: FNV-1a over its code points, so equal
-       text hashes equal whatever the str kinds. */
     static inline uint64_t fm_load_le64(const unsigned char *p) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -186,35 +280,72 @@ cdef extern from *:
         uint64_t w = fm_load_le64(p);
         return n >= 8 ? w : (w & ((1ULL << (8 * n)) - 1));
     }
-    #define FM_FNV_OFFSET 14695981039346656037ULL
-    #define FM_FNV_PRIME 1099511628211ULL
-    static uint64_t fm_hash_cp(int kind, const void *data, Py_ssize_t start, Py_ssize_t n) {
-        uint64_t h = FM_FNV_OFFSET;
-        Py_ssize_t i;
-        for (i = start; i < start + n; i++)
-            h = (h ^ (uint64_t)PyUnicode_READ(kind, data, i)) * FM_FNV_PRIME;
-        return h;
+    /* The hash of a static segment of a 1-byte str (only those are in the
+       hash tables: a segment of a 1-byte path cannot equal a wider key):
+       its bytes in 8-byte little-endian chunks, the last one zero padded
+       (empty when the length is a multiple of 8), mixed in turn. */
+    #define FM_SEED 0x243F6A8885A308D3ULL
+    #define FM_ONES 0x0101010101010101ULL
+    #define FM_HIGHS 0x8080808080808080ULL
+    #define FM_SLASHES 0x2F2F2F2F2F2F2F2FULL
+    static inline uint64_t fm_mix(uint64_t h, uint64_t w) {
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        return h ^ (h >> 32);
     }
-    /* The length of the 1-byte segment at p (up to "/" or avail bytes)
-       and its hash, in one pass. */
-    static inline Py_ssize_t fm_scan1(const unsigned char *p, Py_ssize_t avail,
-                                      unsigned long long *hash) {
-        uint64_t h = FM_FNV_OFFSET;
-        Py_ssize_t i;
-        unsigned int c;
-        for (i = 0; i < avail; i++) {
-            c = p[i];
-            if (c == '/')
-                break;
-            h = (h ^ c) * FM_FNV_PRIME;
+    static uint64_t fm_hash1(const unsigned char *p, Py_ssize_t n) {
+        uint64_t h = FM_SEED, w = 0;
+        Py_ssize_t i = 0, j;
+        for (; n - i >= 8; i += 8)
+            h = fm_mix(h, fm_load_le64(p + i));
+        for (j = 0; i + j < n; j++)
+            w |= (uint64_t)p[i + j] << (8 * j);
+        return fm_mix(h, w);
+    }
+    /* The 8 bytes of the 1-byte str data (length bytes) at pos, where
+       the end of the str reads as "/" (and what follows as anything). */
+    static inline uint64_t fm_word_at(const unsigned char *data, Py_ssize_t pos,
+                                      Py_ssize_t length) {
+        Py_ssize_t r = length - pos, j;
+        uint64_t w;
+        if (r >= 8)
+            return fm_load_le64(data + pos);
+        if (r == 0)
+            w = 0;
+        else if (length >= 8)
+            w = fm_load_le64(data + length - 8) >> (8 * (8 - r));
+        else
+            for (w = 0, j = 0; j < r; j++)
+                w |= (uint64_t)data[pos + j] << (8 * j);
+        return w | ((uint64_t)'/' << (8 * r));
+    }
+    /* The end of the segment of the 1-byte str data (length bytes) at pos
+       (the next "/" or length) and its fm_hash1, a word at a time.
+       PERF: the "/" is found in each word without a branch per byte (the
+       lowest zero byte of word ^ "////////"), and the string's end reads as
+       a "/"; a short tail is one load ending at the string's end. */
+    static inline Py_ssize_t fm_scan1(const unsigned char *data, Py_ssize_t pos,
+                                      Py_ssize_t length, unsigned long long *hash) {
+        uint64_t h = FM_SEED, w, x, z;
+        Py_ssize_t i = 0, k;
+        for (;;) {
+            w = fm_word_at(data, pos + i, length);
+            x = w ^ FM_SLASHES;
+            z = (x - FM_ONES) & ~x & FM_HIGHS;
+            if (z) {
+                k = __builtin_ctzll(z) >> 3;
+                w = k ? (w & (~0ULL >> (64 - 8 * k))) : 0;
+                *hash = fm_mix(h, w);
+                return pos + i + k;
+            }
+            h = fm_mix(h, w);
+            i += 8;
         }
-        *hash = h;
-        return i;
     }
     """
-    Py_ssize_t fm_scan1(const unsigned char* p, Py_ssize_t avail, unsigned long long* hash) noexcept
+    Py_ssize_t fm_scan1(const unsigned char* data, Py_ssize_t pos, Py_ssize_t length, unsigned long long* hash) noexcept
     unsigned long long fm_prefix8(const unsigned char* p, Py_ssize_t n) noexcept
-    unsigned long long fm_hash_cp(int kind, const void* data, Py_ssize_t start, Py_ssize_t n) noexcept
+    unsigned long long fm_hash1(const unsigned char* p, Py_ssize_t n) noexcept
+    unsigned long long fm_word_at(const unsigned char* data, Py_ssize_t pos, Py_ssize_t length) noexcept
 
 #: Deepest trie walk allowed. The walk only gets deeper by following a rule's
 #: parts, so the depth is bounded by the longest rule, never by the path;
@@ -243,6 +374,14 @@ ctypedef struct CKey:
     bint word_key
     bint has_slash       # never a path segment (only a whole domain)
     CNode* child
+    # PERF: a 1-byte key of up to 7 bytes without "/", for a linear node:
+    # its bytes and a "/" after them (wslash) under a mask of that many
+    # bytes, compared with the path's word at the segment (where the end
+    # of the path reads as "/"): the key and the end of the segment in one
+    # comparison. short_key: wslash and wmask are set.
+    unsigned long long wslash
+    unsigned long long wmask
+    bint short_key
 
 ctypedef struct CRule:
     PyObject* entry      # the _RuleEntry
@@ -267,8 +406,9 @@ cdef struct CTrans:
 
 cdef struct CNode:
     # PERF: static children in an open-addressing table of precomputed
-    # hashes of the code points, probed straight from the path's buffer: no
-    # substring, no siphash, no dict lookup per segment.
+    # hashes (fm_hash1), probed straight from the path's buffer: no
+    # substring, no siphash, no dict lookup per segment. Only 1-byte keys
+    # are in the table; a wider path compares its segment with each key.
     CKey* keys
     Py_ssize_t nkeys
     # PERF: up to LINEAR_KEYS static children are tried in turn, each
@@ -373,6 +513,26 @@ cdef inline CNode* _match_linear(CNode* node, int kind, const void* data, Py_ssi
     or NULL: each key is compared in place, then the "/" or end after it."""
     cdef Py_ssize_t avail = length - pos, i, n
     cdef CKey* key
+    cdef unsigned long long w
+    if kind == 1:
+        w = fm_word_at(<const unsigned char*>data, pos, length)
+        for i in range(node.nkeys):
+            key = &node.keys[i]
+            if key.short_key:
+                if (w & key.wmask) == key.wslash:
+                    end[0] = pos + key.length
+                    return key.child
+                continue
+            n = key.length
+            if n > avail or key.has_slash:
+                continue
+            if n < avail and PyUnicode_READ(kind, data, pos + n) != CH_SLASH:
+                continue
+            if not _key_equal(key, kind, data, pos, n):
+                continue
+            end[0] = pos + n
+            return key.child
+        return NULL
     for i in range(node.nkeys):
         key = &node.keys[i]
         n = key.length
@@ -394,8 +554,8 @@ cdef inline CNode* _match_domain(CNode* node, str domain) noexcept:
     cdef int kind = PyUnicode_KIND(domain)
     cdef const void* data = PyUnicode_DATA(domain)
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(domain), i
-    if node.slots != NULL:
-        return _lookup(node, fm_hash_cp(kind, data, 0, n), kind, data, 0, n, n)
+    if node.slots != NULL and kind == 1:
+        return _lookup(node, fm_hash1(<const unsigned char*>data, n), kind, data, 0, n, n)
     for i in range(node.nkeys):
         if node.keys[i].length == n and _key_equal(&node.keys[i], kind, data, 0, n):
             return node.keys[i].child
@@ -464,16 +624,20 @@ cdef int _fill_node(char* base, _Node node) except -1:
             ck.kind = PyUnicode_KIND(key)
             ck.data = PyUnicode_DATA(key)
             ck.length = PyUnicode_GET_LENGTH(key)
-            ck.hash = fm_hash_cp(ck.kind, ck.data, 0, ck.length)
+            ck.hash = fm_hash1(<const unsigned char*>ck.data, ck.length) if ck.kind == 1 else 0
             ck.child = <CNode*>(base + child.index)
             ck.word_key = ck.kind == 1 and ck.length <= 8
             ck.word = 0
             for j in range(ck.length if ck.word_key else 0):
                 ck.word |= (<unsigned long long>(<const unsigned char*>ck.data)[j]) << (8 * j)
             ck.has_slash = "/" in key
+            ck.short_key = ck.kind == 1 and ck.length <= 7 and not ck.has_slash
+            if ck.short_key:
+                ck.wslash = ck.word | (<unsigned long long>CH_SLASH << (8 * ck.length))
+                ck.wmask = ~0ULL if ck.length == 7 else (1ULL << (8 * (ck.length + 1))) - 1
             if ck.length == 0:
                 c.empty_child = ck.child
-            if c.slots != NULL:
+            if c.slots != NULL and ck.kind == 1:
                 slot = <Py_ssize_t>(ck.hash & <unsigned long long>c.mask)
                 while c.slots[slot] != -1:
                     slot = (slot + 1) & c.mask
@@ -547,21 +711,30 @@ cdef class _Step:
 @cython.final
 cdef class _RuleEntry:
     """What matching needs of a rule, read once at add time."""
+    # PERF: what a successful match reads first, in one or two cache lines.
     cdef readonly object rule
+    cdef object defaults
+    # PERF: {name: None for each step}, copied for the values dict (see
+    # __fm_dict_fill); None when the copy cannot be filled by position.
+    cdef object template
+    # PERF: the last values dict made from the template and its version
+    # then: refilled in place when nothing else holds it any more and it
+    # has not been changed since (the caller dropped it).
+    cdef object last_values
+    cdef unsigned long long last_version
+    cdef CStep* csteps
+    cdef Py_ssize_t nsteps
+    cdef bint alias
+    cdef public bint full_match
+    cdef bint all_identity
     cdef object methods
     cdef bint methods_is_set
-    cdef object defaults
-    cdef bint alias
     cdef bint websocket
     cdef bint strict_slashes
     cdef tuple steps
-    cdef CStep* csteps
     cdef bint methods_fast
     cdef unsigned int method_bits
     cdef bint methods_other
-    cdef Py_ssize_t nsteps
-    cdef bint all_identity
-    cdef public bint full_match
 
     def __cinit__(self, rule):
         cdef _Step step
@@ -590,6 +763,17 @@ cdef class _RuleEntry:
             if step.code != C_IDENTITY:
                 self.all_identity = False
         self.full_match = False
+        self.template = None
+        if _fast_dict and self.nsteps:
+            template = {}
+            for i in range(self.nsteps):
+                name = (<_Step>self.steps[i]).name
+                if type(name) is not str or (<_Step>self.steps[i]).code == C_CALL:
+                    break
+                template[name] = None
+            else:
+                if len(template) == self.nsteps and __fm_dict_entries(template, self.nsteps) != NULL:
+                    self.template = template
         self.methods_fast = self.methods_is_set and all(
             [type(m) is str for m in self.methods])
         self.method_bits = 0
@@ -902,20 +1086,20 @@ cdef int _walk(Search* s, CNode* node, Py_ssize_t pos, Py_ssize_t depth) except 
 
     if pos < 0:
         end = -1  # nxt = 0: the path's first segment follows
-        if node.nkeys:
+        if PyUnicode_GET_LENGTH(<str>s.domain) == 0:
+            # PERF: the usual empty domain is the static child "", if any.
+            child = node.empty_child
+        elif node.nkeys:
             child = _match_domain(node, <str>s.domain)
-    elif node.slots != NULL:
+    elif node.slots != NULL and kind == 1:
         # PERF: one pass over the str's own buffer finds the "/" ending the
         # segment and hashes it: no split list, no substring.
-        if kind == 1:
-            end = pos + fm_scan1(<const unsigned char*>data + pos, length - pos, &h)
-        else:
-            end = _segment_end(kind, data, pos, length)
-            h = fm_hash_cp(kind, data, pos, end - pos)
+        end = fm_scan1(<const unsigned char*>data, pos, length, &h)
         child = _lookup(node, h, kind, data, pos, end - pos, length - pos)
     else:
         # PERF: the end of the segment is only looked for when a dynamic
-        # transition needs it.
+        # transition needs it. (A wider path is rare: its segments are
+        # compared with every key, the tables only hold 1-byte ones.)
         end = -2
         if node.nkeys:
             child = _match_linear(node, kind, data, pos, length, &end)
@@ -1051,6 +1235,45 @@ cdef object _convert_int(Search* s, CStep* step, Capture* c):
     return number
 
 
+cdef object _convert_fast(Search* s, _RuleEntry entry):
+    """``_convert`` by filling a copy of ``entry.template``: the values dict,
+    None when a converter refused, or False when this cannot be used."""
+    cdef object result = entry.last_values
+    cdef __fm_unicode_entry* e
+    cdef Py_ssize_t i
+    cdef object value
+    cdef CStep* step
+    cdef Capture* c
+    # Reused when only entry.last_values and this function hold it and it
+    # is unchanged: no one can see it change. (Its version is left as it is:
+    # comparing versions needs a reference to the dict, and anyone holding
+    # one prevents this.)
+    if result is None or Py_REFCNT(result) != 2 \
+            or __fm_dict_version(<PyObject*>result) != entry.last_version:
+        result = PyDict_Copy(entry.template)
+    e = __fm_dict_entries(result, entry.nsteps)
+    if e == NULL:
+        return False
+    for i in range(entry.nsteps):
+        step = &entry.csteps[i]
+        c = &s.caps[i]
+        if step.code == C_IDENTITY:
+            value = _capture(s, c)
+        elif c.obj == NULL or type(<object>c.obj) is str:
+            value = _convert_int(s, step, c)
+            if value is None:
+                return None
+        else:
+            return False
+        # (values are str, int or None: the copy needs no GC tracking)
+        Py_INCREF(value)
+        __fm_dict_fill(e, i, <PyObject*>value)
+    if not entry.defaults:  # (the defaults are added to the result)
+        entry.last_values = result
+        entry.last_version = __fm_dict_version(<PyObject*>result)
+    return result
+
+
 cdef object _convert(Search* s):
     """The values dict of ``s.found``, or None when a converter refused."""
     cdef _RuleEntry entry = <_RuleEntry>s.found.entry
@@ -1059,6 +1282,15 @@ cdef object _convert(Search* s):
     cdef object value
     cdef CStep* step
     cdef Capture* c
+    if entry.template is not None and n >= entry.nsteps:
+        value = _convert_fast(s, entry)
+        if value is not False:
+            if value is not None:
+                if entry.defaults:
+                    value.update(entry.defaults)
+                if entry.alias and entry.rule.map.redirect_defaults:
+                    raise RequestAliasRedirect(value, entry.rule.endpoint)
+            return value
     result = {}
     if n > entry.nsteps:
         n = entry.nsteps  # zip() stops at the shorter
@@ -1344,6 +1576,43 @@ def _check_fast_not_found():
 _check_fast_not_found()
 
 
+cdef bint _fast_dict = False
+
+
+def _check_fast_dict():
+    """Enable the template copy of values dicts if this CPython's dicts are
+    laid out as ``__fm_dict_entries`` expects (checked on real dicts)."""
+    global _fast_dict
+    cdef __fm_unicode_entry* e
+    cdef Py_ssize_t i, n
+    _fast_dict = False
+    if not __fm_fast_dict_layout():
+        return False
+    for n in (1, 2, 5, 6, 11):
+        names = [f"name{i}" for i in range(n)]
+        template = dict.fromkeys(names)
+        copy = template.copy()
+        e = __fm_dict_entries(copy, n)
+        if e == NULL:
+            return False
+        for i in range(n):
+            if e[i].me_key != <PyObject*>names[i] or e[i].me_value != <PyObject*>None:
+                return False
+        for i in range(n):
+            value = str(i * 7)
+            Py_INCREF(value)
+            __fm_dict_fill(e, i, <PyObject*>value)
+        if copy != {names[i]: str(i * 7) for i in range(n)} or list(copy) != names:
+            return False
+        if template != dict.fromkeys(names) or copy.get("name0") != "0":
+            return False
+    _fast_dict = True
+    return True
+
+
+_check_fast_dict()
+
+
 cdef object _no_match_error(Search* s):
     cdef set have_match_for = _have_match_for(s)
     if have_match_for:
@@ -1374,6 +1643,7 @@ def map_match_path(map, str path_info, str method, str domain=""):
     s.ncaps = 0
     s.refused = s.inline_refused
     s.nrefused = 0
+    __fm_release_result()
     try:
         values = matcher._run(&s, domain, path, method, False)
         if values is None:
@@ -1388,5 +1658,5 @@ def map_match_path(map, str path_info, str method, str domain=""):
     entry = <_RuleEntry>s.found.entry
     if entry.full_match:
         raise NeedsFullMatch()
-    # PERF: the result tuple is the only container made besides the values.
-    return entry.rule, values
+    # PERF: the result tuple is reused when the last one was dropped.
+    return __fm_pair(entry.rule, values)
