@@ -19,10 +19,9 @@ Usage: ``python benchmarks/bench_query.py [--rounds N] [--number N]``
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
-import statistics
 import sys
-import time
 import typing as t
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 import werkzeug.urls  # noqa: E402,F401  (registers "werkzeug.url_quote")
 from werkzeug.datastructures import ImmutableMultiDict  # noqa: E402
 
+from _interleave import interleaved_medians  # noqa: E402
 from fastmicro.http import _pyquery  # noqa: E402
 
 QUERIES: dict[str, bytes] = {
@@ -65,16 +65,6 @@ def backends() -> dict[str, t.Callable[[bytes, t.Any], t.Any]]:
     return found
 
 
-def time_call(fn: t.Callable[[bytes, t.Any], t.Any], query_string: bytes, number: int) -> float:
-    """Nanoseconds per call of ``fn(query_string, ImmutableMultiDict)``."""
-    storage = ImmutableMultiDict
-    counter = time.perf_counter_ns
-    start = counter()
-    for _ in range(number):
-        fn(query_string, storage)
-    return (counter() - start) / number
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=25)
@@ -95,13 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     header += "".join(f"{'wz/' + impl:>13}" for impl in impls if impl != "werkzeug")
     print(header)
     for name, query_string in QUERIES.items():
-        samples: dict[str, list[float]] = {impl: [] for impl in impls}
-        for fn in impls.values():  # warm up
-            time_call(fn, query_string, max(1, args.number // 10))
-        for _ in range(args.rounds):
-            for impl, fn in impls.items():
-                samples[impl].append(time_call(fn, query_string, args.number))
-        medians = {impl: statistics.median(values) for impl, values in samples.items()}
+        calls = {
+            impl: functools.partial(fn, query_string, ImmutableMultiDict)
+            for impl, fn in impls.items()
+        }
+        medians = interleaved_medians(calls, args.rounds, args.number)
         line = f"{name:<16}" + "".join(f"{medians[impl]:>11.0f}" for impl in impls)
         line += "".join(
             f"{medians['werkzeug'] / medians[impl]:>12.1f}x"

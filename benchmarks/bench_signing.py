@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
-import statistics
 import sys
-import time
 import typing as t
 from pathlib import Path
 
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import itsdangerous  # noqa: E402
+from _interleave import interleaved_medians  # noqa: E402
 
 SECRET = "a-long-random-secret-key-for-the-benchmark"
 SESSION = {"user_id": 42, "csrf_token": "0f3a9c2be17d4d6e8b5a", "_fresh": True}
@@ -80,14 +79,6 @@ def operations(lib: t.Any) -> dict[str, t.Callable[[], t.Any]]:
     }
 
 
-def time_call(fn: t.Callable[[], t.Any], number: int) -> float:
-    counter = time.perf_counter_ns
-    start = counter()
-    for _ in range(number):
-        fn()
-    return (counter() - start) / number
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=25)
@@ -114,13 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     header += "".join(f"{'itsd/' + name:>15}" for name in impls if name != "itsdangerous")
     print(header)
     for op in impls["itsdangerous"]:
-        samples: dict[str, list[float]] = {name: [] for name in impls}
-        for ops in impls.values():  # warm up
-            time_call(ops[op], max(1, args.number // 10))
-        for _ in range(args.rounds):
-            for name, ops in impls.items():
-                samples[name].append(time_call(ops[op], args.number))
-        medians = {name: statistics.median(v) for name, v in samples.items()}
+        calls = {name: ops[op] for name, ops in impls.items()}
+        medians = interleaved_medians(calls, args.rounds, args.number)
         line = f"{op:<8}" + "".join(f"{medians[name]:>14.0f}" for name in impls)
         line += "".join(
             f"{medians['itsdangerous'] / medians[name]:>14.2f}x"
