@@ -202,29 +202,13 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.session_class(data)
 
     def save_session(self, app: FastMicro, session: SessionMixin, response: Response) -> None:
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
-
         if session.accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
 
         if not session:
             if session.modified:
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                response.vary.add("Cookie")
+                response.delete_cookie(**self._cookie_settings(app))
+                _vary_on_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
@@ -232,15 +216,29 @@ class SecureCookieSessionInterface(SessionInterface):
 
         expires = self.get_expiration_time(app, session)
         val = self.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]
-        response.set_cookie(
-            name,
-            val,
-            expires=expires,
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
-        )
+        response.set_cookie(value=val, expires=expires, **self._cookie_settings(app))
+        _vary_on_cookie(response)
+
+    def _cookie_settings(self, app: FastMicro) -> dict[str, t.Any]:
+        # PERF: read only when a cookie is set or deleted, not on every
+        # request that merely touched the session.
+        return {
+            "key": self.get_cookie_name(app),
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, without building a header set for the
+    common cases (no ``Vary`` yet, or ``Cookie`` already there alone)."""
+    headers = response.headers
+    current = headers.get("Vary")
+    if current is None:
+        headers["Vary"] = "Cookie"
+    elif current != "Cookie":
         response.vary.add("Cookie")

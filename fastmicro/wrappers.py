@@ -13,6 +13,7 @@ import typing as t
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.sansio.http import parse_cookie as _parse_wsgi_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
@@ -22,11 +23,12 @@ from . import json, speedups
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from werkzeug.datastructures import MultiDict
+    from werkzeug.datastructures import ImmutableMultiDict, MultiDict
     from werkzeug.routing import Rule
     from werkzeug.wsgi import WSGIEnvironment
 
 _query = speedups.load("query")
+import werkzeug.http as _cookies  # TEMP-LEAD: speedups.load("cookies") once C1 lands
 
 
 def _wsgi_str(value: str) -> str:
@@ -134,6 +136,18 @@ class Request(_WerkzeugRequest):
         # PERF: the compiled query parser (fastmicro.speedups "query");
         # the same result as Werkzeug's parse_qsl expression.
         return _query.parse_query(self.query_string, self.parameter_storage_class)
+
+    @_from_environ
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The cookies sent with the request, by name (a name may repeat)."""
+        # PERF: Werkzeug joins ``headers.getlist("Cookie")``, which walks the
+        # whole environ; a WSGI environ holds the one ``HTTP_COOKIE``.
+        cookie = self.environ.get("HTTP_COOKIE")
+        if cookie and not cookie.isascii():
+            # Werkzeug's request parses the WSGI (latin-1) string as it is,
+            # not UTF-8 decoded as ``parse_cookie`` does: keep its result.
+            return _parse_wsgi_cookie(cookie, cls=self.dict_storage_class)
+        return _cookies.parse_cookie(cookie, cls=self.dict_storage_class)
 
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]

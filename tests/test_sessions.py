@@ -1452,3 +1452,69 @@ def test_serializers_agree_on_arbitrary_payloads(payload):
     fm_app = make_app(fastmicro)
     raw_get(fm_app, "/dump", f"session={signed}")
     assert fm_app.seen == [fl_ser.loads(dumped)]
+
+
+# -- the tagged serializer's fast paths (PERF in fastmicro/json/tag.py) --------
+
+_tag_like_keys = st.sampled_from([" t", " di", " u", " b", " m", " d", " x", "t", "a b", ""])
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from('ab "\\ \u00e9\u2028{}'), max_size=6),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(_tag_like_keys | st.text(max_size=3), inner, max_size=3)
+    | st.tuples(inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_json_values)
+def test_tagged_serializer_matches_flask(value):
+    """Plain values skip tagging, tag-like dicts and tuples do not: either
+    way the text and the round trip are Flask's."""
+    fm_app, fl_app = fastmicro.Flask("fm"), flask.Flask("fl")
+    with fm_app.app_context(), fl_app.app_context():
+        ours = fastmicro.sessions.session_json_serializer
+        theirs = flask.sessions.session_json_serializer
+        text = theirs.dumps(value)
+        assert ours.dumps(value) == text
+        assert ours.loads(text) == theirs.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{" t":[1,2]}',  # a tag, literally
+        '{"\\u0020t":[1,2]}',  # the same tag key, escaped
+        '{"a":{" di":{" t__":[1]}}}',
+        '{"a":" t"}',  # a value that looks like a key: no tag
+        '{"a":"\\" t"}',
+    ],
+)
+def test_tagged_loads_finds_escaped_and_nested_tags(text):
+    ours = fastmicro.sessions.session_json_serializer
+    theirs = flask.sessions.session_json_serializer
+    with fastmicro.Flask("fm").app_context(), flask.Flask("fl").app_context():
+        assert ours.loads(text) == theirs.loads(text)
+
+
+def test_registering_a_tag_turns_the_fast_path_off():
+    from fastmicro.json.tag import JSONTag, TaggedJSONSerializer
+
+    class TagInt(JSONTag):
+        key = " i"
+
+        def check(self, value):
+            return type(value) is int
+
+        def to_json(self, value):
+            return str(value)
+
+        def to_python(self, value):
+            return int(value)
+
+    serializer = TaggedJSONSerializer()
+    serializer.register(TagInt, index=0)
+    with fastmicro.Flask("fm").app_context():
+        assert serializer.dumps({"n": 1}) == '{"n":{" i":"1"}}'
+        assert serializer.loads('{"n":{" i":"1"}}') == {"n": 1}

@@ -267,7 +267,7 @@ class TaggedJSONSerializer:
     .. versionadded:: 0.1
     """
 
-    __slots__ = ("tags", "order")
+    __slots__ = ("tags", "order", "_stock")
 
     #: The tag classes every new serializer registers, in checking order.
     default_tags: list[type[JSONTag]] = [
@@ -288,6 +288,15 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for tag_class in self.default_tags:
             self.register(tag_class)
+        # PERF: with exactly the stock tags, values that no tag touches can
+        # skip the tagging walk (see _is_untagged and loads). Any register()
+        # after this point, or a subclass that tags differently, turns it off.
+        cls = type(self)
+        self._stock = (
+            [type(tag) for tag in self.order] == _STOCK_TAGS
+            and cls.tag is TaggedJSONSerializer.tag
+            and cls.untag is TaggedJSONSerializer.untag
+        )
 
     def register(
         self,
@@ -306,6 +315,7 @@ class TaggedJSONSerializer:
 
         .. versionadded:: 0.1
         """
+        self._stock = False
         tag = tag_class(self)
         key = tag.key
         if key:
@@ -356,6 +366,8 @@ class TaggedJSONSerializer:
 
         .. versionadded:: 0.1
         """
+        if self._stock and _is_untagged(value, self.tags):
+            return dumps(value, separators=(",", ":"))
         return dumps(self.tag(value), separators=(",", ":"))
 
     def loads(self, value: str | bytes) -> t.Any:
@@ -363,4 +375,36 @@ class TaggedJSONSerializer:
 
         .. versionadded:: 0.1
         """
-        return self._untag_scan(loads(value))
+        data = loads(value)
+        # PERF: every stock tag key starts with a space, so JSON text with no
+        # string that starts with one (literally or escaped) holds no tag.
+        if self._stock and _cannot_hold_stock_tag(value):
+            return data
+        return self._untag_scan(data)
+
+
+#: The stock tag classes, in checking order.
+_STOCK_TAGS: list[type[JSONTag]] = list(TaggedJSONSerializer.default_tags)
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_untagged(value: t.Any, tag_keys: dict[str, JSONTag]) -> bool:
+    """Whether the stock tags leave ``value`` as it is: JSON scalars, and
+    lists and dicts of them, where no dict is a single tag-like key."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is dict:
+        if len(value) == 1 and next(iter(value)) in tag_keys:
+            return False
+        return all(_is_untagged(item, tag_keys) for item in value.values())
+    if kind is list:
+        return all(_is_untagged(item, tag_keys) for item in value)
+    return False
+
+
+def _cannot_hold_stock_tag(text: str | bytes) -> bool:
+    # Bytes may be UTF-16 or UTF-32 JSON, where the search below would miss
+    # a tag: only text takes the fast path (itsdangerous passes text).
+    return type(text) is str and '" ' not in text and "\\u" not in text
