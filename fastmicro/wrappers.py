@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import typing as t
 
-from werkzeug.datastructures import EnvironHeaders, Headers
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.http import parse_cookie as _parse_wsgi_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
-from werkzeug.wsgi import _get_server
+from werkzeug.wsgi import LimitedStream, _get_server
 
 from . import json, speedups
 from .globals import _cv_app
+from .http.environ_headers import EnvironHeaders
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+    from werkzeug.datastructures import ImmutableMultiDict
     from werkzeug.routing import Rule
     from werkzeug.wsgi import WSGIEnvironment
 
@@ -46,6 +48,33 @@ def _wsgi_str(value: str) -> str:
 _from_environ = speedups.load("local").lazy_attribute
 
 
+class FormDataParser(_WerkzeugFormDataParser):
+    """Werkzeug's form parser; ``application/x-www-form-urlencoded`` bodies
+    go through the compiled query parser (``multipart/form-data`` stays on
+    Werkzeug's parser).
+
+    .. versionadded:: 0.1
+    """
+
+    def _parse_urlencoded(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, t.Any]]:
+        if (
+            self.max_form_memory_size is not None
+            and content_length is not None
+            and content_length > self.max_form_memory_size
+        ):
+            raise RequestEntityTooLarge()
+        # PERF: Werkzeug decodes the body and runs urllib's parse_qsl; the
+        # query parser gives the same pairs (and the same UnicodeDecodeError
+        # for a body that is not UTF-8, which parse() treats as no form).
+        return stream, _query.parse_query(stream.read(), self.cls), self.cls()
+
+
 class Request(_WerkzeugRequest):
     """The request object, :class:`werkzeug.wrappers.Request` with Flask's
     additions (``url_rule``, ``view_args``, ``endpoint``, ``blueprint``,
@@ -55,6 +84,7 @@ class Request(_WerkzeugRequest):
     """
 
     json_module: t.Any = json
+    form_data_parser_class = FormDataParser
     #: Whether reading the body is forbidden (Werkzeug's ``shallow``).
     shallow = False
 
@@ -115,7 +145,7 @@ class Request(_WerkzeugRequest):
 
     @_from_environ
     def headers(self) -> EnvironHeaders:
-        """The request headers."""
+        """The request headers, a read-only view of the environ."""
         return EnvironHeaders(self.environ)
 
     @_from_environ
@@ -219,11 +249,12 @@ class Request(_WerkzeugRequest):
         """Close the uploaded files, if any were parsed."""
         # PERF: Werkzeug's close walks an empty MultiDict through a
         # generator on every request; only parsed files need closing.
-        if "files" in self.__dict__:
+        if self.__dict__.get("files"):
             super().close()
 
     def _load_form_data(self) -> None:
-        super()._load_form_data()
+        if not self._load_urlencoded_form():
+            super()._load_form_data()
         ctx = _cv_app.get(None)
         if (
             ctx is not None
@@ -235,6 +266,56 @@ class Request(_WerkzeugRequest):
 
             attach_enctype_error_multidict(self)
 
+    @_from_environ
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """The form fields of a ``POST``, ``PUT`` or ``PATCH`` body
+        (``application/x-www-form-urlencoded`` or ``multipart/form-data``)."""
+        self._load_form_data()
+        return self.__dict__["form"]  # type: ignore[no-any-return]
+
+    def _load_urlencoded_form(self) -> bool:
+        """Read and parse an ``application/x-www-form-urlencoded`` body of
+        known length as Werkzeug's form parsing would, or return ``False``
+        to leave the request to it.
+
+        The same limits apply (``MAX_CONTENT_LENGTH``, then
+        ``MAX_FORM_MEMORY_SIZE``, each a 413), a body shorter than its
+        ``Content-Length`` is a :exc:`~werkzeug.exceptions.ClientDisconnected`
+        (400), and a body that is not UTF-8 gives an empty form.
+        """
+        # PERF: Werkzeug gets here through its input stream wrapper, a parser
+        # object, a dispatch on the mimetype and two Content-Length parses;
+        # for the most common form that is most of the cost of request.form.
+        d = self.__dict__
+        if "form" in d or "stream" in d or self.shallow or not _reads_forms_plainly(type(self)):
+            return False
+        environ = self.environ
+        content_type = environ.get("CONTENT_TYPE")
+        length = environ.get("CONTENT_LENGTH")
+        if (
+            (content_type != _URLENCODED and not str(content_type).startswith(_URLENCODED_PARAMS))
+            or not (type(length) is str and length.isascii() and length.isdigit())
+            or "HTTP_TRANSFER_ENCODING" in environ
+            or environ.get("wsgi.input_terminated")
+            or getattr(self, "_cached_data", None) is not None
+        ):
+            return False
+        size = int(length)
+        limit = self.max_content_length
+        if limit is not None and size > limit:
+            raise RequestEntityTooLarge()
+        limit = self.max_form_memory_size
+        if limit is not None and size > limit:
+            raise RequestEntityTooLarge()
+        stream = LimitedStream(environ["wsgi.input"], size)
+        cls = self.parameter_storage_class
+        try:
+            form = _query.parse_query(stream.read(), cls)
+        except UnicodeDecodeError:
+            form = cls()
+        d["stream"], d["form"], d["files"] = stream, form, cls()
+        return True
+
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         try:
             return super().on_json_loading_failed(e)
@@ -243,6 +324,31 @@ class Request(_WerkzeugRequest):
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
+_URLENCODED_PARAMS = _URLENCODED + ";"
+#: The request methods the urlencoded fast path stands in for; a subclass
+#: that overrides one takes Werkzeug's path.
+_FORM_PATH_STANDS_IN_FOR = (
+    "_get_stream_for_parsing",
+    "make_form_data_parser",
+    "want_form_data_parsed",
+    "stream",
+    "content_length",
+    "mimetype",
+)
+_plain_form_classes: dict[type, bool] = {}
+
+
+def _reads_forms_plainly(cls: type) -> bool:
+    try:
+        return _plain_form_classes[cls]
+    except KeyError:
+        plain = _plain_form_classes[cls] = cls.form_data_parser_class is FormDataParser and all(
+            getattr(cls, name) is getattr(Request, name) for name in _FORM_PATH_STANDS_IN_FOR
+        )
+        return plain
 
 
 _content_types: dict[str, str] = {}

@@ -1,0 +1,105 @@
+"""The request headers read from a WSGI environ, the pure-Python twin of
+``ext/environ.pyx``.
+
+The functions here are the methods of
+:class:`fastmicro.http.environ_headers.EnvironHeaders` that a view calls on
+every request (``request.headers.get("User-Agent")``, ``in``, iteration).
+Each gives exactly what Werkzeug 3.1's ``EnvironHeaders`` gives; the tests
+compare both twins with it.
+
+.. versionadded:: 0.1
+"""
+from __future__ import annotations
+
+import typing as t
+
+from werkzeug.exceptions import BadRequestKeyError
+
+__all__ = [
+    "environ_key",
+    "header_items",
+    "headers_contains",
+    "headers_get",
+    "headers_getitem",
+    "headers_iter",
+    "headers_len",
+]
+
+#: Header name -> environ key, for names seen before (bounded: the names
+#: come from application code, but a view may pass a client's string).
+_environ_keys: dict[str, str] = {}
+_MAX_CACHED_KEYS = 512
+
+_BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_SHADOWED_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+def environ_key(name: str) -> str:
+    """The environ key Werkzeug reads for the header ``name``:
+    ``User-Agent`` -> ``HTTP_USER_AGENT``, ``content-type`` -> ``CONTENT_TYPE``."""
+    try:
+        return _environ_keys[name]
+    except KeyError:
+        pass
+    key = name.upper().replace("-", "_")
+    if key not in _BODY_KEYS:
+        key = f"HTTP_{key}"
+    if len(_environ_keys) < _MAX_CACHED_KEYS:
+        _environ_keys[name] = key
+    return key
+
+
+def header_items(environ: dict[str, t.Any]) -> list[tuple[str, str]]:
+    """The ``(name, value)`` pairs of the request headers, in the environ's
+    order, named as Werkzeug names them (``HTTP_X_FORWARDED_FOR`` ->
+    ``X-Forwarded-For``; empty ``CONTENT_TYPE``/``CONTENT_LENGTH`` left out)."""
+    items = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in _SHADOWED_KEYS:
+                items.append((key[5:].replace("_", "-").title(), value))
+        elif key in _BODY_KEYS and value:
+            items.append((key.replace("_", "-").title(), value))
+    return items
+
+
+def headers_getitem(self: t.Any, key: t.Any) -> str:
+    """``headers[key]``; a missing header raises :exc:`KeyError`."""
+    if not isinstance(key, str):
+        raise BadRequestKeyError(key)
+    return self.environ[environ_key(key)]  # type: ignore[no-any-return]
+
+
+def headers_get(self: t.Any, key: t.Any, default: t.Any = None, type: t.Any = None) -> t.Any:
+    """``headers.get(key, default, type)``: ``default`` when the header is
+    missing or ``type`` raises :exc:`ValueError` or :exc:`TypeError`."""
+    if not isinstance(key, str):
+        # Werkzeug's BadRequestKeyError is a KeyError: the default.
+        return default
+    try:
+        value = self.environ[environ_key(key)]
+    except KeyError:
+        return default
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
+def headers_contains(self: t.Any, key: t.Any) -> bool:
+    """``key in headers``."""
+    if not isinstance(key, str):
+        return False
+    return environ_key(key) in self.environ
+
+
+def headers_iter(self: t.Any) -> t.Iterator[tuple[str, str]]:
+    """Iterate the ``(name, value)`` pairs (see :func:`header_items`)."""
+    return iter(header_items(self.environ))
+
+
+def headers_len(self: t.Any) -> int:
+    """The number of headers iteration yields."""
+    return len(header_items(self.environ))
