@@ -13,7 +13,6 @@ import typing as t
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
-from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.http import parse_cookie as _parse_wsgi_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as _WerkzeugRequest
@@ -30,6 +29,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wsgi import WSGIEnvironment
 
 _query = speedups.load("query")
+_wsgi = speedups.load("wsgi")
 import werkzeug.http as _cookies  # TEMP-LEAD: speedups.load("cookies") once C1 lands
 
 
@@ -447,17 +447,10 @@ class Response(_WerkzeugResponse):
             and code != 304
             and environ["REQUEST_METHOD"] != "HEAD"
         ):
-            has_length = False
-            for key, _ in self.headers._list:  # type: ignore[attr-defined]
-                key = key.lower()
-                if key == "content-length":
-                    has_length = True
-                elif key == "location" or key == "content-location":
-                    break
-            else:
-                if has_length and all(type(chunk) is bytes for chunk in body):
-                    start_response(self._status, list(self.headers._list))  # type: ignore[attr-defined]
-                    return body
+            headers = self.headers._list  # type: ignore[attr-defined]
+            if _wsgi.sendable_as_is(headers) and all(type(chunk) is bytes for chunk in body):
+                start_response(self._status, list(headers))
+                return body
         return super().__call__(environ, start_response)
 
     @property
@@ -495,16 +488,5 @@ def _is_plain_response_class(cls: type) -> bool:
         return plain
 
 
-_status_lines: dict[int, str] = {}
-
-
-def _status_line(code: int) -> str:
-    """The status line Werkzeug builds for an integer status."""
-    try:
-        return _status_lines[code]
-    except KeyError:
-        phrase = HTTP_STATUS_CODES.get(code)
-        line = f"{code} {phrase.upper()}" if phrase is not None else f"{code} UNKNOWN"
-        if phrase is not None:
-            _status_lines[code] = line
-        return line
+#: The status line Werkzeug builds for an integer status.
+_status_line = _wsgi.status_line

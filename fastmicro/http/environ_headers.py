@@ -1,5 +1,5 @@
 """``request.headers``: Werkzeug's read-only view of the WSGI environ, with
-its per-request methods from the ``environ`` hot path.
+its per-request methods from the ``wsgi`` hot path.
 
 .. versionadded:: 0.1
 """
@@ -9,7 +9,7 @@ from werkzeug.datastructures import EnvironHeaders as _WerkzeugEnvironHeaders
 
 from .. import speedups
 
-_environ = speedups.load("environ")
+_wsgi = speedups.load("wsgi")
 
 __all__ = ["EnvironHeaders"]
 
@@ -26,8 +26,8 @@ class EnvironHeaders(_WerkzeugEnvironHeaders):
     # PERF: functions of the compiled module bound as methods: a header
     # lookup costs one C call and one dict lookup, with the environ key of
     # each header name computed once per process.
-    __getitem__ = _environ.headers_getitem  # type: ignore[assignment]
-    get = _environ.headers_get  # type: ignore[assignment]
-    __contains__ = _environ.headers_contains  # type: ignore[assignment]
-    __iter__ = _environ.headers_iter  # type: ignore[assignment]
-    __len__ = _environ.headers_len  # type: ignore[assignment]
+    __getitem__ = _wsgi.headers_getitem  # type: ignore[assignment]
+    get = _wsgi.headers_get  # type: ignore[assignment]
+    __contains__ = _wsgi.headers_contains  # type: ignore[assignment]
+    __iter__ = _wsgi.headers_iter  # type: ignore[assignment]
+    __len__ = _wsgi.headers_len  # type: ignore[assignment]

@@ -1,4 +1,4 @@
-"""``request.headers``: both twins of the ``environ`` hot path against
+"""``request.headers``: both twins of the ``wsgi`` hot path against
 Werkzeug's ``EnvironHeaders`` on generated environs and lookups."""
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.test import EnvironBuilder
 
 from fastmicro import speedups
-from fastmicro.http import _pyenviron
+from fastmicro.http import _pywsgi
 from fastmicro.http.environ_headers import EnvironHeaders
 
 
 def _compiled():
     try:
-        return importlib.import_module("fastmicro._ext.environ")
+        return importlib.import_module("fastmicro._ext.wsgi")
     except ImportError:
         if os.environ.get("FASTMICRO_EXPECT_COMPILED") == "1":
             raise
@@ -40,7 +40,7 @@ def _view_class(module):
     )
 
 
-TWINS = [_view_class(_pyenviron)] + ([_view_class(m)] if (m := _compiled()) else [])
+TWINS = [_view_class(_pywsgi)] + ([_view_class(m)] if (m := _compiled()) else [])
 
 _name_chars = st.sampled_from("abcXYZ09-_ \u00df\u00e9\u0130\u01c5")
 _header_names = st.text(_name_chars, max_size=8) | st.sampled_from(
@@ -63,7 +63,7 @@ def _outcome(func):
         return ("raised", type(exc), exc.args)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(environ=_environs, names=st.lists(_header_names, max_size=4))
 def test_twins_match_werkzeug(environ, names):
     reference = WerkzeugEnvironHeaders(environ)
@@ -127,5 +127,55 @@ def test_request_headers_use_the_selected_twin():
 
     request = Request(EnvironBuilder(headers={"X-A": "1"}).get_environ())
     assert type(request.headers) is EnvironHeaders
-    assert EnvironHeaders.get is speedups.load("environ").headers_get
+    assert EnvironHeaders.get is speedups.load("wsgi").headers_get
     assert request.headers.get("x-a") == "1"
+
+
+# -- the way out: status lines and the response header check ------------------
+
+TWIN_MODULES = [module for module in (_pywsgi, _compiled()) if module is not None]
+
+
+@pytest.mark.parametrize("module", TWIN_MODULES)
+@pytest.mark.parametrize("code", [200, 201, 204, 302, 404, 418, 451, 500, 599, 999, 0, -1, 2**70])
+def test_status_line_as_werkzeug(module, code):
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    reference = WerkzeugResponse(status=code).status if code >= 0 and code < 2**64 else None
+    if reference is None:
+        reference = f"{code} UNKNOWN"
+    assert module.status_line(code) == reference
+
+
+_header_keys = st.sampled_from(
+    ["Content-Length", "content-length", "CONTENT-LENGTH", "Location", "location", "Content-Location",
+     "Content-Type", "X-Length", "Content-Lengths", "\u212aey", "Loc\u0130tion", ""]
+) | st.text(max_size=6)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(headers=st.lists(st.tuples(_header_keys, st.just("1")), max_size=5))
+def test_sendable_as_is_matches_werkzeugs_header_fixups(headers):
+    """``True`` exactly when Werkzeug's ``get_wsgi_headers`` returns the
+    same list for a 200 with a one-chunk body."""
+    from werkzeug.datastructures import Headers
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    response = WerkzeugResponse([b"x"])
+    response.headers = Headers(headers)
+    environ = EnvironBuilder().get_environ()
+    unchanged = response.get_wsgi_headers(environ).to_wsgi_list() == headers
+    has_length = any(k.lower() == "content-length" for k, _ in headers)
+    for module in TWIN_MODULES:
+        result = module.sendable_as_is(list(headers))
+        assert result == (has_length and not any(
+            k.lower() in ("location", "content-location") for k, _ in headers
+        ))
+        if result:
+            assert unchanged
+
+
+@pytest.mark.parametrize("module", TWIN_MODULES)
+def test_sendable_as_is_rejects_malformed_items_like_its_twin(module):
+    with pytest.raises((ValueError, TypeError)):
+        module.sendable_as_is([("Content-Length",)])

@@ -1,8 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled request headers read from a WSGI environ.
+"""Compiled WSGI headers in and out: the request headers read from the
+environ, and the response's status line and header check.
 
-Built as :mod:`fastmicro._ext.environ`; the pure-Python twin is
-:mod:`fastmicro.http._pyenviron`, which documents each function. The
+Built as :mod:`fastmicro._ext.wsgi`; the pure-Python twin is
+:mod:`fastmicro.http._pywsgi`, which documents each function. The
 ``headers_*`` functions become the methods of
 :class:`fastmicro.http.environ_headers.EnvironHeaders`.
 
@@ -15,6 +16,7 @@ from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
 from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.http import HTTP_STATUS_CODES
 
 __all__ = [
     "environ_key",
@@ -24,6 +26,8 @@ __all__ = [
     "headers_getitem",
     "headers_iter",
     "headers_len",
+    "sendable_as_is",
+    "status_line",
 ]
 
 cdef dict _environ_keys = {}
@@ -183,3 +187,52 @@ def headers_len(self):
 
 
 cdef object builtin_type = type
+
+cdef dict _status_lines = {}
+
+
+cpdef str status_line(code):
+    """The status line Werkzeug builds for an integer status code."""
+    cdef PyObject* hit = PyDict_GetItem(_status_lines, code)
+    if hit != NULL:
+        return <str>hit
+    phrase = HTTP_STATUS_CODES.get(code)
+    if phrase is None:
+        return f"{code} UNKNOWN"
+    line = f"{code} {phrase.upper()}"
+    _status_lines[code] = line
+    return line
+
+
+cdef inline bint _ascii_ieq(str key, const char* lower, Py_ssize_t n) noexcept:
+    """``key.lower() == lower`` for an ASCII ``lower`` of length ``n``."""
+    cdef Py_ssize_t i
+    cdef Py_UCS4 c
+    if PyUnicode_GET_LENGTH(key) != n:
+        return False
+    for i in range(n):
+        c = PyUnicode_READ_CHAR(key, i)
+        if u'A' <= c <= u'Z':
+            c = <Py_UCS4>(<unsigned int>c + 32)
+        if c != <Py_UCS4>lower[i]:
+            return False
+    return True
+
+
+cpdef bint sendable_as_is(list header_list) except -1:
+    """Whether the header list needs none of Werkzeug's ``get_wsgi_headers``
+    changes: ``Content-Length`` there, no ``Location``/``Content-Location``."""
+    cdef bint has_length = False
+    for key, _ in header_list:
+        if type(key) is not str or not (<str>key).isascii():
+            # str.lower has Unicode special cases (the Kelvin sign is "k").
+            lowered = key.lower()
+            if lowered == "content-length":
+                has_length = True
+            elif lowered == "location" or lowered == "content-location":
+                return False
+        elif _ascii_ieq(<str>key, b"content-length", 14):
+            has_length = True
+        elif _ascii_ieq(<str>key, b"location", 8) or _ascii_ieq(<str>key, b"content-location", 16):
+            return False
+    return has_length

@@ -1,11 +1,13 @@
-"""The request headers read from a WSGI environ, the pure-Python twin of
-``ext/environ.pyx``.
+"""WSGI headers in and out, the pure-Python twin of ``ext/wsgi.pyx``.
 
-The functions here are the methods of
+In: the ``headers_*`` functions are the methods of
 :class:`fastmicro.http.environ_headers.EnvironHeaders` that a view calls on
 every request (``request.headers.get("User-Agent")``, ``in``, iteration).
 Each gives exactly what Werkzeug 3.1's ``EnvironHeaders`` gives; the tests
 compare both twins with it.
+
+Out: :func:`status_line` and :func:`sendable_as_is` serve the response's
+fast path to ``start_response`` (see ``fastmicro.wrappers.Response``).
 
 .. versionadded:: 0.1
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import typing as t
 
 from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.http import HTTP_STATUS_CODES
 
 __all__ = [
     "environ_key",
@@ -23,6 +26,8 @@ __all__ = [
     "headers_getitem",
     "headers_iter",
     "headers_len",
+    "sendable_as_is",
+    "status_line",
 ]
 
 #: Header name -> environ key, for names seen before (bounded: the names
@@ -103,3 +108,34 @@ def headers_iter(self: t.Any) -> t.Iterator[tuple[str, str]]:
 def headers_len(self: t.Any) -> int:
     """The number of headers iteration yields."""
     return len(header_items(self.environ))
+
+
+_status_lines: dict[int, str] = {}
+
+
+def status_line(code: int) -> str:
+    """The status line Werkzeug builds for an integer status code:
+    ``200 OK``, ``404 NOT FOUND``, ``599 UNKNOWN``."""
+    try:
+        return _status_lines[code]
+    except KeyError:
+        pass
+    phrase = HTTP_STATUS_CODES.get(code)
+    if phrase is None:
+        return f"{code} UNKNOWN"
+    line = _status_lines[code] = f"{code} {phrase.upper()}"
+    return line
+
+
+def sendable_as_is(header_list: list[tuple[str, str]]) -> bool:
+    """Whether Werkzeug's ``get_wsgi_headers`` would leave ``header_list``
+    as it is for a body of known length: a ``Content-Length`` is there and
+    no ``Location``/``Content-Location`` needs making absolute or IRI-safe."""
+    has_length = False
+    for key, _ in header_list:
+        key = key.lower()
+        if key == "content-length":
+            has_length = True
+        elif key == "location" or key == "content-location":
+            return False
+    return has_length
