@@ -22,6 +22,7 @@ from werkzeug.wsgi import LimitedStream, _get_server
 from . import json, speedups
 from .globals import _cv_app
 from .http.environ_headers import EnvironHeaders
+from .http.parsed_headers import ParsedRequestHeaders, ParsedResponseHeaders
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import ImmutableMultiDict
@@ -30,7 +31,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 _query = speedups.load("query")
 _wsgi = speedups.load("wsgi")
-import werkzeug.http as _cookies  # TEMP-LEAD: speedups.load("cookies") once C1 lands
+_cookies = speedups.load("cookies")
 
 
 def _wsgi_str(value: str) -> str:
@@ -75,7 +76,7 @@ class FormDataParser(_WerkzeugFormDataParser):
         return stream, _query.parse_query(stream.read(), self.cls), self.cls()
 
 
-class Request(_WerkzeugRequest):
+class Request(ParsedRequestHeaders, _WerkzeugRequest):
     """The request object, :class:`werkzeug.wrappers.Request` with Flask's
     additions (``url_rule``, ``view_args``, ``endpoint``, ``blueprint``,
     limits from the app's config).
@@ -364,7 +365,7 @@ def _content_type_for(mimetype: str) -> str:
         return value
 
 
-class Response(_WerkzeugResponse):
+class Response(ParsedResponseHeaders, _WerkzeugResponse):
     """The response object, :class:`werkzeug.wrappers.Response` with Flask's
     defaults (``text/html`` mimetype, JSON support, ``MAX_COOKIE_SIZE`` from
     the app's config).
