@@ -139,7 +139,11 @@ def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
 
 
 def get_template_attribute(template_name: str, attribute: str) -> t.Any:
-    """Load a macro (or variable) that a template exports."""
+    """Load a macro (or variable) that a template exports, to call it from
+    Python: ``get_template_attribute("macros.html", "hello")("World")``.
+
+    .. versionadded:: 0.1
+    """
     return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
 
 

@@ -7,8 +7,8 @@ import typing as t
 from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
 
-from .globals import _cv_app, _cv_request, current_app, request
-from .helpers import stream_with_context
+from .globals import _cv_request, current_app, g, request, session
+from .helpers import get_flashed_messages, stream_with_context
 from .signals import before_render_template, template_rendered
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -50,23 +50,22 @@ class DispatchingJinjaLoader(BaseLoader):
         raise TemplateNotFound(template)
 
     def _get_source_explained(self, environment: BaseEnvironment, template: str) -> tuple[str, str | None, t.Callable[[], bool] | None]:
-        attempts = []
-        trv = None
+        # Ask every loader, not only up to the first match, so the log can
+        # say when several folders hold the same name.
+        attempts: list[tuple[BaseLoader, Scaffold, tuple[str, str | None, t.Callable[[], bool] | None] | None]] = []
+        first = None
         for srcobj, loader in self._iter_loaders(template):
             try:
                 rv = loader.get_source(environment, template)
-                if trv is None:
-                    trv = rv
             except TemplateNotFound:
                 rv = None
+            else:
+                if first is None:
+                    first = rv
             attempts.append((loader, srcobj, rv))
-        self.app.logger.info(
-            "Locating template %r: %s",
-            template,
-            "; ".join(f"{srcobj!r} via {type(loader).__name__}: {'found' if rv else 'no match'}" for loader, srcobj, rv in attempts),
-        )
-        if trv is not None:
-            return trv  # type: ignore[no-any-return]
+        _explain_template_loading(self.app, template, attempts)
+        if first is not None:
+            return first  # type: ignore[no-any-return]
         raise TemplateNotFound(template)
 
     def _iter_loaders(self, template: str) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
@@ -90,10 +89,64 @@ class DispatchingJinjaLoader(BaseLoader):
         return list(result)
 
 
-def create_environment(app: FastMicro) -> Environment:
-    """The app's Jinja environment with Flask's globals and settings."""
-    from .helpers import get_flashed_messages, url_for
+def _describe_loader(loader: BaseLoader) -> t.Iterator[str]:
+    """Lines describing a loader: its class and its public plain settings
+    (a ``FileSystemLoader``'s ``searchpath``, ``encoding``...)."""
+    yield f"class: {type(loader).__module__}.{type(loader).__name__}"
+    for key, value in sorted(vars(loader).items()):
+        if key.startswith("_"):
+            continue
+        if isinstance(value, (list, tuple)):
+            if all(isinstance(item, str) for item in value):
+                yield f"{key}:"
+                yield from (f"  - {item}" for item in value)
+        elif isinstance(value, (str, int, float, bool)):
+            yield f"{key}: {value!r}"
 
+
+def _explain_template_loading(
+    app: FastMicro,
+    template: str,
+    attempts: list[tuple[BaseLoader, t.Any, tuple[str, str | None, t.Any] | None]],
+) -> None:
+    """Log at INFO level which loaders were asked for ``template`` and what
+    each answered (``EXPLAIN_TEMPLATE_LOADING``), with a hint when no
+    loader, or more than one, had it."""
+    lines = [f"Locating template {template!r}:"]
+    found = 0
+    for number, (loader, srcobj, rv) in enumerate(attempts, 1):
+        if srcobj is app:
+            source = f"application {srcobj.import_name!r}"
+        elif hasattr(srcobj, "name") and hasattr(srcobj, "import_name"):
+            source = f"blueprint {srcobj.name!r} ({srcobj.import_name})"
+        else:
+            source = repr(srcobj)
+        lines.append(f"{number:5}: trying loader of {source}")
+        lines.extend(f"       {line}" for line in _describe_loader(loader))
+        if rv is None:
+            lines.append("       -> no match")
+        else:
+            found += 1
+            lines.append(f"       -> found ({rv[1] or '<string>'!r})")
+    if found == 0:
+        lines.append("Error: the template could not be found.")
+    elif found > 1:
+        lines.append("Warning: multiple loaders returned a match for the template.")
+    blueprint = None
+    ctx = _cv_request.get(None)
+    if ctx is not None:
+        blueprint = ctx.request.blueprint
+    if blueprint is not None and found != 1:
+        lines.append(
+            f"  The template was looked up from an endpoint of the blueprint {blueprint!r}."
+            " Is the template in that blueprint's template folder?"
+        )
+    app.logger.info("\n".join(lines))
+
+
+def create_environment(app: FastMicro) -> Environment:
+    """The app's Jinja environment with Flask's globals and settings: see
+    :meth:`FastMicro.create_jinja_environment`."""
     options = dict(app.jinja_options)
     if "autoescape" not in options:
         options["autoescape"] = app.select_jinja_autoescape
@@ -102,30 +155,19 @@ def create_environment(app: FastMicro) -> Environment:
         if auto_reload is None:
             auto_reload = app.debug
         options["auto_reload"] = auto_reload
-    env = (app.jinja_environment or Environment)(app, **options)
+    env = app.jinja_environment(app, **options)
+    # The proxies, not their objects: one environment serves every request.
     env.globals.update(
         url_for=app.url_for,
         get_flashed_messages=get_flashed_messages,
         config=app.config,
         request=request,
-        session=_session_proxy(),
-        g=_g_proxy(),
+        session=session,
+        g=g,
     )
+    # ``|tojson`` serializes with the app's provider.
     env.policies["json.dumps_function"] = app.json.dumps
-    del url_for
     return env
-
-
-def _session_proxy() -> t.Any:
-    from .globals import session
-
-    return session
-
-
-def _g_proxy() -> t.Any:
-    from .globals import g
-
-    return g
 
 
 def _render(app: FastMicro, template: Template, context: dict[str, t.Any]) -> str:
@@ -201,5 +243,4 @@ __all__ = [
     "render_template_string",
     "stream_template",
     "stream_template_string",
-    "_cv_app",
 ]

@@ -17,6 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from _appfw import fw  # noqa: F401
 
 import fastmicro.json as fm_json
 from fastmicro import FastMicro
@@ -679,3 +682,361 @@ def test_wire_compatible_with_flask_inside_apps(value: t.Any) -> None:
         assert ours_text == theirs_text
         assert_same(flask.json.tag.TaggedJSONSerializer().loads(ours_text), value)
         assert_same(TaggedJSONSerializer().loads(theirs_text), value)
+
+
+# -- on Flask and fastmicro: JSON through the request cycle ---------------------------
+
+
+@pytest.fixture
+def fw_app(fw: t.Any) -> t.Any:
+    """A testing app of the framework under test (Flask or fastmicro)."""
+    application = fw.Flask(__name__)
+    application.testing = True
+    return application
+
+
+@pytest.fixture
+def echo_app(fw_app: t.Any, fw: t.Any) -> t.Any:
+    """``/echo`` answers ``{"got": request.get_json(**flags)}``; the flags
+    come from the query string."""
+
+    @fw_app.route("/echo", methods=["GET", "POST"])
+    def echo() -> t.Any:
+        flags = {k: fw.request.args[k] == "1" for k in ("force", "silent", "cache") if k in fw.request.args}
+        return {"got": fw.request.get_json(**flags)}
+
+    return fw_app
+
+
+def test_get_json(echo_app: t.Any) -> None:
+    client = echo_app.test_client()
+    response = client.post("/echo", json={"a": [1, "é"]})
+    assert response.status_code == 200
+    assert response.json == {"got": {"a": [1, "é"]}}
+    response = client.post("/echo", data='{"x": 1}', content_type="application/vnd.api+json")
+    assert response.json == {"got": {"x": 1}}
+    response = client.post("/echo", data=b'[1]', content_type="application/json; charset=utf-8")
+    assert response.json == {"got": [1]}
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [('{"a": 1}', "text/plain"), ("", None), ('{"a": 1}', "application/x-www-form-urlencoded")],
+)
+def test_get_json_wrong_mimetype_is_415(echo_app: t.Any, data: str, content_type: str | None) -> None:
+    client = echo_app.test_client()
+    response = client.post("/echo", data=data, content_type=content_type)
+    assert response.status_code == 415
+    assert b"Content-Type was not" in response.data
+    assert client.get("/echo").status_code == 415
+
+
+@pytest.mark.parametrize("data", ["{", "", "[1,]", "{'a': 1}", "\xff"])
+def test_get_json_bad_json_is_400(echo_app: t.Any, data: str) -> None:
+    response = echo_app.test_client().post("/echo", data=data, content_type="application/json")
+    assert response.status_code == 400
+    # Outside debug mode the parser's message is not shown.
+    assert b"Failed to decode JSON" not in response.data
+
+
+def test_get_json_bad_json_in_debug_shows_the_error(fw_app: t.Any, fw: t.Any) -> None:
+    fw_app.debug = True
+    fw_app.testing = False
+
+    @fw_app.post("/")
+    def index() -> t.Any:
+        return {"got": fw.request.get_json()}
+
+    response = fw_app.test_client().post("/", data="{", content_type="application/json")
+    assert response.status_code == 400
+    assert b"Failed to decode JSON object" in response.data
+
+
+def test_get_json_force_and_silent(echo_app: t.Any) -> None:
+    client = echo_app.test_client()
+    assert client.post("/echo?force=1", data='{"a": 1}', content_type="text/plain").json == {"got": {"a": 1}}
+    assert client.post("/echo?force=1", data="{", content_type="text/plain").status_code == 400
+    assert client.post("/echo?silent=1", data='{"a": 1}', content_type="text/plain").json == {"got": None}
+    assert client.post("/echo?silent=1", data="{", content_type="application/json").json == {"got": None}
+    assert client.post("/echo?force=1&silent=1", data="{", content_type="text/plain").json == {"got": None}
+
+
+def test_get_json_cache(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.post("/")
+    def index() -> t.Any:
+        first = fw.request.get_json()
+        second = fw.request.get_json()
+        uncached = fw.request.get_json(cache=False)
+        return {
+            "same": first is second,
+            "json_same": fw.request.json is first,
+            "uncached_new": uncached is not first and uncached == first,
+        }
+
+    response = fw_app.test_client().post("/", json={"a": 1})
+    assert response.json == {"same": True, "json_same": True, "uncached_new": True}
+
+
+def test_get_json_silent_failure_is_cached(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.post("/")
+    def index() -> t.Any:
+        silent = fw.request.get_json(silent=True)
+        try:
+            fw.request.get_json()
+        except HTTPException as e:
+            return {"silent": silent, "then": e.code}
+        return {"silent": silent, "then": None}
+
+    response = fw_app.test_client().post("/", data="{", content_type="application/json")
+    assert response.json == {"silent": None, "then": 400}
+
+
+def test_request_json_property(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.post("/")
+    def index() -> t.Any:
+        return {"json": fw.request.json, "is_json": fw.request.is_json}
+
+    client = fw_app.test_client()
+    assert client.post("/", json=[1]).json == {"json": [1], "is_json": True}
+    assert client.post("/", data="x", content_type="text/plain").status_code == 415
+
+
+def test_on_json_loading_failed_override(fw: t.Any) -> None:
+    class LenientRequest(fw.Request):
+        def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+            return {"error": "wrong type" if e is None else "bad json"}
+
+    class LenientApp(fw.Flask):
+        request_class = LenientRequest
+
+    application = LenientApp(__name__)
+
+    @application.post("/")
+    def index() -> t.Any:
+        return {"got": fw.request.get_json()}
+
+    client = application.test_client()
+    assert client.post("/", data="{", content_type="application/json").json == {"got": {"error": "bad json"}}
+    assert client.post("/", data="{}", content_type="text/plain").json == {"got": {"error": "wrong type"}}
+
+
+def test_get_json_uses_the_app_provider(fw: t.Any) -> None:
+    class DecimalJSON(fw.json.provider.DefaultJSONProvider):
+        def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+            kwargs.setdefault("parse_float", decimal.Decimal)
+            return super().loads(s, **kwargs)
+
+    class DecimalApp(fw.Flask):
+        json_provider_class = DecimalJSON
+
+    application = DecimalApp(__name__)
+
+    @application.post("/")
+    def index() -> t.Any:
+        value = fw.request.get_json()["price"]
+        return {"type": type(value).__name__, "value": value}
+
+    response = application.test_client().post("/", data='{"price": 0.10}', content_type="application/json")
+    # The Decimal goes back out as a string (the provider's default).
+    assert response.json == {"type": "Decimal", "value": "0.10"}
+
+
+# -- on Flask and fastmicro: JSON responses ----------------------------------------------
+
+
+def test_json_error_handler_for_http_exceptions(fw_app: t.Any, fw: t.Any) -> None:
+    """The "Returning API Errors as JSON" example of Flask's documentation."""
+
+    @fw_app.errorhandler(HTTPException)
+    def handle_exception(e: HTTPException) -> t.Any:
+        response = e.get_response()
+        response.data = fw.json.dumps({"code": e.code, "name": e.name, "description": e.description})
+        response.content_type = "application/json"
+        return response
+
+    @fw_app.route("/teapot")
+    def teapot() -> t.Any:
+        fw.abort(418, description="short and stout")
+
+    @fw_app.route("/only-get")
+    def only_get() -> t.Any:
+        return "x"
+
+    client = fw_app.test_client()
+    response = client.get("/missing")
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    assert response.json["name"] == "Not Found"
+    assert response.json["code"] == 404
+    response = client.get("/teapot")
+    assert (response.status_code, response.json["description"]) == (418, "short and stout")
+    response = client.post("/only-get")
+    assert response.status_code == 405
+    assert response.json["name"] == "Method Not Allowed"
+    assert sorted(response.headers["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS"]
+
+
+def test_error_handler_returning_a_dict(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.errorhandler(404)
+    def not_found(e: HTTPException) -> t.Any:
+        return {"error": e.name}, 404
+
+    @fw_app.errorhandler(ValueError)
+    def value_error(e: ValueError) -> t.Any:
+        return fw.jsonify(error=str(e)), 422
+
+    @fw_app.route("/boom")
+    def boom() -> t.Any:
+        raise ValueError("bad value")
+
+    client = fw_app.test_client()
+    response = client.get("/nowhere")
+    assert (response.status_code, response.json, response.mimetype) == (404, {"error": "Not Found"}, "application/json")
+    response = client.get("/boom")
+    assert (response.status_code, response.json) == (422, {"error": "bad value"})
+
+
+def test_views_return_json(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.route("/dict")
+    def as_dict() -> t.Any:
+        return {"b": 1, "a": [UID, WHEN, decimal.Decimal("1.50"), Point(1, 2), HTMLish()]}
+
+    @fw_app.route("/list")
+    def as_list() -> t.Any:
+        return [1, "x"], 201, {"X-Extra": "yes"}
+
+    @fw_app.route("/args")
+    def args() -> t.Any:
+        return fw.jsonify(1, 2)
+
+    @fw_app.route("/kwargs")
+    def kwargs() -> t.Any:
+        return fw.jsonify(b=2, a=1)
+
+    @fw_app.route("/both")
+    def both() -> t.Any:
+        return fw.jsonify(1, a=2)
+
+    client = fw_app.test_client()
+    response = client.get("/dict")
+    assert response.data == (
+        f'{{"a":["{UID}","{WHEN_HTTP}","1.50",{{"x":1,"y":2}},"<b>html</b>"],"b":1}}\n'.encode()
+    )
+    response = client.get("/list")
+    assert (response.status_code, response.data, response.headers["X-Extra"]) == (201, b'[1,"x"]\n', "yes")
+    assert client.get("/args").data == b"[1,2]\n"
+    assert client.get("/kwargs").data == b'{"a":1,"b":2}\n'
+    with pytest.raises(TypeError, match="either args or kwargs"):
+        client.get("/both")
+
+
+def test_unserializable_return_is_an_error(fw_app: t.Any) -> None:
+    @fw_app.route("/")
+    def index() -> t.Any:
+        return {"x": object()}
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        fw_app.test_client().get("/")
+
+
+def test_pretty_in_debug(fw_app: t.Any, fw: t.Any) -> None:
+    @fw_app.route("/")
+    def index() -> t.Any:
+        return fw.jsonify(b=[1], a=None)
+
+    client = fw_app.test_client()
+    assert client.get("/").data == b'{"a":null,"b":[1]}\n'
+    fw_app.debug = True
+    assert client.get("/").data == b'{\n  "a": null,\n  "b": [\n    1\n  ]\n}\n'
+    fw_app.json.compact = True
+    assert client.get("/").data == b'{"a":null,"b":[1]}\n'
+
+
+def test_provider_attributes_through_a_view(fw_app: t.Any) -> None:
+    fw_app.json.sort_keys = False
+    fw_app.json.ensure_ascii = False
+    fw_app.json.mimetype = "application/problem+json"
+
+    @fw_app.route("/")
+    def index() -> t.Any:
+        return {"z": "é", "a": 1}
+
+    response = fw_app.test_client().get("/")
+    assert response.content_type == "application/problem+json"
+    assert response.data == '{"z":"é","a":1}\n'.encode()
+
+
+def test_json_provider_class_swap(fw: t.Any) -> None:
+    class Tagged(fw.json.provider.DefaultJSONProvider):
+        sort_keys = False
+
+        @staticmethod
+        def default(o: t.Any) -> t.Any:
+            if isinstance(o, set):
+                return sorted(o)
+            return fw.json.provider.DefaultJSONProvider.default(o)
+
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return "/*tagged*/" + super().dumps(obj, **kwargs)
+
+    class TaggedApp(fw.Flask):
+        json_provider_class = Tagged
+
+    application = TaggedApp(__name__)
+    assert isinstance(application.json, Tagged)
+
+    @application.route("/")
+    def index() -> t.Any:
+        return {"z": {3, 1}, "a": UID}
+
+    @application.route("/jsonify")
+    def jsonified() -> t.Any:
+        return fw.jsonify([{2}])
+
+    client = application.test_client()
+    assert client.get("/").data == f'/*tagged*/{{"z":[1,3],"a":"{UID}"}}\n'.encode()
+    assert client.get("/jsonify").data == b"/*tagged*/[[2]]\n"
+    with application.app_context():
+        assert fw.json.dumps({"s": {1}}) == '/*tagged*/{"s": [1]}'
+
+
+def test_assigning_app_json(fw_app: t.Any, fw: t.Any) -> None:
+    class Upper(fw.json.provider.DefaultJSONProvider):
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    fw_app.json = Upper(fw_app)
+
+    @fw_app.route("/")
+    def index() -> t.Any:
+        return {"a": "x"}
+
+    assert fw_app.test_client().get("/").data == b'{"A":"X"}\n'
+
+
+def test_module_functions_inside_and_outside_an_app(fw_app: t.Any, fw: t.Any) -> None:
+    value = {"b": "é", "a": [WHEN, UID]}
+    outside = f'{{"b": "\\u00e9", "a": ["{WHEN_HTTP}", "{UID}"]}}'
+    assert fw.json.dumps(value) == outside
+    assert fw.json.loads(b'{"a": 1}') == {"a": 1}
+    buffer = io.StringIO()
+    fw.json.dump([1], buffer)
+    assert buffer.getvalue() == "[1]"
+    assert fw.json.load(io.StringIO('{"x": [null]}')) == {"x": [None]}
+    with fw_app.app_context():
+        assert fw.json.dumps(value) == f'{{"a": ["{WHEN_HTTP}", "{UID}"], "b": "\\u00e9"}}'
+        assert fw.json.dumps(value, sort_keys=False, ensure_ascii=False) == outside.replace("\\u00e9", "é")
+        assert fw.json.loads('{"a": 1}') == {"a": 1}
+        assert fw.json.load(io.BytesIO(b"[2]")) == [2]
+        buffer = io.StringIO()
+        fw.json.dump({"b": 1, "a": 2}, buffer)
+        assert buffer.getvalue() == '{"a": 2, "b": 1}'
+    with pytest.raises(ValueError):
+        fw.json.loads("{")
+    with pytest.raises(TypeError):
+        fw.json.dumps(object())
+
+
+def test_jsonify_outside_an_app_context(fw: t.Any) -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        fw.jsonify(1)
