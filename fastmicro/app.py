@@ -6,6 +6,7 @@ import collections.abc as cabc
 import os
 import sys
 import typing as t
+import weakref
 from datetime import timedelta
 from inspect import iscoroutinefunction
 from itertools import chain
@@ -13,18 +14,21 @@ from itertools import chain
 from werkzeug.datastructures import Headers, ImmutableDict
 from werkzeug.exceptions import Aborter, BadRequestKeyError, HTTPException, InternalServerError
 from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException, Rule
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as BaseResponse
 from werkzeug.wsgi import get_host
 
 from . import signals, speedups
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .cli import AppGroup
 from .globals import _cv_app, _cv_request, request, request_ctx
-from .helpers import get_debug_flag
+from .helpers import get_debug_flag, get_load_dotenv
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .routing import Map, NeedsFullMatch
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import Environment
 from .wrappers import Request, Response, _wsgi_str
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -63,7 +67,7 @@ class FastMicro(Scaffold):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     aborter_class = Aborter
-    jinja_environment: type[t.Any] | None = None
+    jinja_environment: type[Environment] = Environment
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
@@ -150,6 +154,9 @@ class FastMicro(Scaffold):
         self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
         self.blueprints: dict[str, t.Any] = {}
         self.extensions: dict[str, t.Any] = {}
+        #: The app's own commands for the ``fastmicro`` command line
+        #: (``@app.cli.command()``); they run in the app context.
+        self.cli: AppGroup = AppGroup(self.name)
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
@@ -161,10 +168,13 @@ class FastMicro(Scaffold):
             assert bool(static_host) == host_matching, (
                 "Invalid static_host/host_matching combination"
             )
-            self_ref = self
+            # A weak reference: the view lives in the app, and a strong one
+            # would make a cycle that keeps a dropped app alive until the
+            # cyclic garbage collector runs.
+            self_ref = weakref.ref(self)
 
             def static_view(**kw: t.Any) -> t.Any:
-                return self_ref.send_static_file(**kw)
+                return self_ref().send_static_file(**kw)  # type: ignore[union-attr]
 
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
@@ -197,14 +207,10 @@ class FastMicro(Scaffold):
             logger = self.__dict__["logger"] = create_logger(self)
             return logger
 
-    @property
-    def jinja_env(self) -> t.Any:
-        """The Jinja environment, made on first use."""
-        try:
-            return self.__dict__["jinja_env"]
-        except KeyError:
-            env = self.__dict__["jinja_env"] = self.create_jinja_environment()
-            return env
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja environment, made on first use; may be replaced."""
+        return self.create_jinja_environment()
 
     @property
     def debug(self) -> bool:
@@ -389,6 +395,16 @@ class FastMicro(Scaffold):
         """Register a shell context processor function."""
         self.shell_context_processors.append(f)  # type: ignore[arg-type]
         return f
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The namespace of ``fastmicro shell``: ``app`` and ``g``, updated
+        with what each shell context processor returns."""
+        from .globals import g
+
+        namespace: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
 
     @setupmethod
     def register_blueprint(self, blueprint: t.Any, **options: t.Any) -> None:
@@ -729,8 +745,10 @@ class FastMicro(Scaffold):
             # _session_opens_on_push). Flask would have opened it on push and
             # saved it now; that changes the response only if the request
             # carried a session cookie (a permanent one is refreshed).
+            # Without a secret key it would open as a NullSession, which
+            # is never saved.
             cookie = ctx.request.environ.get("HTTP_COOKIE")
-            if not cookie or interface.get_cookie_name(self) not in cookie:
+            if not cookie or not self.secret_key or interface.get_cookie_name(self) not in cookie:
                 return
             session = ctx._session = self._open_session(ctx.request)
         if not interface.is_null_session(session):
@@ -951,6 +969,28 @@ class FastMicro(Scaffold):
     ) -> None:
         """Run the app on Werkzeug's development server (not for
         production; see ``fastmicro serve``)."""
+        from . import cli
+
+        if os.environ.get(cli.RUN_FROM_CLI_ENV) == "true":
+            # Imported by the command line (say, ``fastmicro routes``) with
+            # app.run() outside a __main__ guard: serving would block it.
+            from werkzeug.serving import is_running_from_reloader
+
+            if not is_running_from_reloader():
+                import click
+
+                click.secho(
+                    " * Ignoring a call to 'app.run()' that would block"
+                    " the current 'fastmicro' CLI command.\n"
+                    "   Only call 'app.run()' in an 'if __name__ =="
+                    ' "__main__"\' guard.',
+                    fg="red",
+                )
+            return
+        if get_load_dotenv(load_dotenv):
+            cli.load_dotenv()
+            if "FASTMICRO_DEBUG" in os.environ or "FLASK_DEBUG" in os.environ:
+                self.debug = get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
@@ -968,6 +1008,7 @@ class FastMicro(Scaffold):
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
+        cli.show_server_banner(self.debug, self.name)
         from werkzeug.serving import run_simple
 
         try:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from functools import update_wrapper
 
 from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.utils import cached_property
 
 from .helpers import _endpoint_from_view_func, get_root_path
 
@@ -114,9 +115,10 @@ class Scaffold:
             value = value.rstrip("/")
         self._static_url_path = value
 
-    @property
+    @cached_property
     def jinja_loader(self) -> t.Any:
-        """A Jinja loader for this object's templates folder, or ``None``."""
+        """A Jinja loader for this object's templates folder, or ``None``.
+        Made once; may be replaced (e.g. by a ``ChoiceLoader``)."""
         if self.template_folder is not None:
             from jinja2 import FileSystemLoader
 
