@@ -7,7 +7,7 @@ import hashlib
 import typing as t
 from datetime import datetime, timezone
 
-from werkzeug.datastructures import CallbackDict
+from werkzeug.datastructures import CallbackDict, Headers
 
 from .json.tag import TaggedJSONSerializer
 from .signing import BadData, URLSafeTimedSerializer
@@ -237,8 +237,17 @@ def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without building a header set for the
     common cases (no ``Vary`` yet, or ``Cookie`` already there alone)."""
     headers = response.headers
-    current = headers.get("Vary")
+    if type(headers) is not Headers:
+        response.vary.add("Cookie")
+        return
+    # PERF: one pass over the header list instead of Headers.get's
+    # lower-casing lookup; the first Vary is the one Werkzeug parses.
+    current = None
+    for key, value in headers._list:  # type: ignore[attr-defined]
+        if key.lower() == "vary":
+            current = value
+            break
     if current is None:
-        headers["Vary"] = "Cookie"
+        headers._list.append(("Vary", "Cookie"))  # type: ignore[attr-defined]
     elif current != "Cookie":
         response.vary.add("Cookie")

@@ -1518,3 +1518,29 @@ def test_registering_a_tag_turns_the_fast_path_off():
     with fastmicro.Flask("fm").app_context():
         assert serializer.dumps({"n": 1}) == '{"n":{" i":"1"}}'
         assert serializer.loads('{"n":{" i":"1"}}') == {"n": 1}
+
+
+@pytest.mark.parametrize(
+    "existing", [None, "Accept-Encoding", "Cookie", "cookie", "Accept, Cookie", "*"]
+)
+def test_vary_header_merges_as_flask(fw, existing):
+    """The session's ``Vary: Cookie`` joins an existing ``Vary`` exactly as
+    Werkzeug's header set does."""
+    app = fw.Flask(__name__)
+    app.secret_key = "k"
+
+    @app.route("/")
+    def index():
+        fw.session["n"] = 1
+        headers = {} if existing is None else {"Vary": existing}
+        return "ok", 200, headers
+
+    rv = app.test_client().get("/")
+    assert rv.headers.getlist("Vary") == {
+        None: ["Cookie"],
+        "Accept-Encoding": ["Accept-Encoding, Cookie"],
+        "Cookie": ["Cookie"],
+        "cookie": ["cookie"],
+        "Accept, Cookie": ["Accept, Cookie"],
+        "*": ["*, Cookie"],
+    }[existing]
