@@ -177,3 +177,22 @@ def test_the_parsers_come_from_speedups():
     assert parsed_headers._accept is speedups.load("accept")
     assert parsed_headers._cookies is speedups.load("cookies")
     assert parsed_headers._headers is speedups.load("headers")
+
+
+def test_parsed_accept_values_are_shared_and_bounded():
+    from fastmicro.http import parsed_headers
+
+    def request(accept):
+        return fastmicro.Request(EnvironBuilder(headers={"Accept": accept}).get_environ())
+
+    first, second = request("text/html;q=0.5"), request("text/html;q=0.5")
+    assert first.accept_mimetypes is second.accept_mimetypes  # immutable, so shared
+    with pytest.raises(TypeError):
+        first.accept_mimetypes.append(("x/y", 1))
+    assert request("text/plain").accept_mimetypes.best_match(["text/plain"]) == "text/plain"
+    for n in range(parsed_headers._ACCEPT_CACHE_SIZE + 5):
+        assert request(f"text/x{n}").accept_mimetypes.best_match([f"text/x{n}"]) == f"text/x{n}"
+    assert len(parsed_headers._accept_cache) <= parsed_headers._ACCEPT_CACHE_SIZE
+    # Languages and encodings are cached under their own class.
+    langs = fastmicro.Request(EnvironBuilder(headers={"Accept-Language": "text/html;q=0.5"}).get_environ())
+    assert type(langs.accept_languages) is not type(first.accept_mimetypes)

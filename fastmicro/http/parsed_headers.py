@@ -42,6 +42,29 @@ _lazy = speedups.load("local").lazy_attribute
 __all__ = ["ParsedRequestHeaders", "ParsedResponseHeaders"]
 
 
+#: (header value, result class) -> parsed Accept header; see _parsed_accept.
+_accept_cache: dict[tuple[str | None, type | None], Accept] = {}
+_ACCEPT_CACHE_SIZE = 256
+
+
+def _parsed_accept(value: str | None, cls: type | None) -> t.Any:
+    # PERF: a handful of browsers send a handful of distinct Accept* values,
+    # and a parsed one is immutable, so one parse serves every request that
+    # sends the same value. Bounded: a full cache starts over.
+    key = (value, cls)
+    try:
+        return _accept_cache[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: Werkzeug's parser decides
+        return _accept.parse_accept_header(value, cls)
+    parsed = _accept.parse_accept_header(value, cls)
+    if len(_accept_cache) >= _ACCEPT_CACHE_SIZE:
+        _accept_cache.clear()
+    _accept_cache[key] = parsed
+    return parsed
+
+
 class ParsedRequestHeaders:
     """Request attributes parsed from headers, computed once on first use.
 
@@ -53,22 +76,22 @@ class ParsedRequestHeaders:
     @_lazy
     def accept_mimetypes(self) -> MIMEAccept:
         """The ``Accept`` header: the mimetypes the client takes."""
-        return _accept.parse_accept_header(self.headers.get("Accept"), MIMEAccept)  # type: ignore[no-any-return]
+        return _parsed_accept(self.headers.get("Accept"), MIMEAccept)
 
     @_lazy
     def accept_charsets(self) -> CharsetAccept:
         """The ``Accept-Charset`` header."""
-        return _accept.parse_accept_header(self.headers.get("Accept-Charset"), CharsetAccept)  # type: ignore[no-any-return]
+        return _parsed_accept(self.headers.get("Accept-Charset"), CharsetAccept)
 
     @_lazy
     def accept_encodings(self) -> Accept:
         """The ``Accept-Encoding`` header (``gzip``, ``br``, ...)."""
-        return _accept.parse_accept_header(self.headers.get("Accept-Encoding"))  # type: ignore[no-any-return]
+        return _parsed_accept(self.headers.get("Accept-Encoding"), None)
 
     @_lazy
     def accept_languages(self) -> LanguageAccept:
         """The ``Accept-Language`` header."""
-        return _accept.parse_accept_header(self.headers.get("Accept-Language"), LanguageAccept)  # type: ignore[no-any-return]
+        return _parsed_accept(self.headers.get("Accept-Language"), LanguageAccept)
 
     @_lazy
     def cache_control(self) -> RequestCacheControl:
