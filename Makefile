@@ -3,6 +3,9 @@
 #   make serve   set up .venv and serve examples/showcase on http://127.0.0.1:5000
 #   make test    set up .venv and run the whole suite on both backends
 #   make bench   run benchmarks/compare.py
+#   make bench-check   throughput + instruction-count guards against the baselines
+#   make bench-report  regenerate docs/performance.md and its chart
+#   make docs    build the HTML documentation into docs/_build/html
 #   make clean   remove the venv and every build product
 #
 # The venv is (re)built when pyproject.toml, setup.py or ext/*.pyx change.
@@ -25,7 +28,7 @@ EXPECT_COMPILED ?= $(if $(shell command -v $${CC:-cc} 2>/dev/null),1,)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv serve test bench clean
+.PHONY: venv serve test bench bench-check bench-report docs clean
 
 venv: $(STAMP)
 
@@ -65,7 +68,34 @@ test: venv
 bench: venv
 	$(VPY) benchmarks/compare.py $(BENCH_ARGS)
 
+# Regression guards, both backends, against benchmarks/baselines/ (see
+# benchmarks/README.md): ratios to raw WSGI and Flask measured in the same run
+# (+25% on both fails), and instructions per request under callgrind (+5%
+# fails). Both always run; the target fails if either failed.
+bench-check: venv
+	@rc=0; \
+	$(VPY) benchmarks/bench_check.py --backend both $(BENCH_CHECK_ARGS) || rc=1; \
+	$(VPY) benchmarks/callgrind_guard.py --backend both $(CALLGRIND_ARGS) || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make bench-check: FAILED (see above)" >&2; fi; \
+	exit $$rc
+
+bench-report: venv
+	$(VPY) benchmarks/report.py $(REPORT_ARGS)
+
+# The docs extra (Sphinx, furo, MyST) goes into the same venv on first use.
+# Only the extra's requirements are installed, read from pyproject.toml:
+# `pip install -e .[docs]` would rebuild every compiled module for nothing.
+# Warnings fail the build.
+DOCS_STAMP := $(VENV)/.fastmicro-docs-installed
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(VPY) -m pip install $$($(VPY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["docs"])')
+	touch $@
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .benchmarks docs/_build
 	rm -f fastmicro/_ext/*.so
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,14 +1,15 @@
-"""pytest-benchmark: the four app scenarios on fastmicro, Flask and Falcon.
+"""pytest-benchmark: the nine app scenarios on every framework.
 
-One test per scenario, parametrized by framework and grouped by scenario
-(``benchmark.group``), so ``pytest benchmarks --benchmark-enable`` prints
-fastmicro next to Flask and Falcon for each scenario. With the project's
-default ``--benchmark-disable`` every test runs its request once and checks
-the response, so the suite doubles as a quick correctness test.
+One test per scenario and framework, grouped by scenario
+(``benchmark.group``), so ``pytest benchmarks/test_bench_app.py
+--benchmark-enable`` prints fastmicro next to raw WSGI, Falcon, Bottle and
+Flask for each scenario. With the project's default ``--benchmark-disable``
+every test runs its request once and checks the response, so the suite
+doubles as a quick correctness test. Runs on whichever fastmicro backend is
+active (``FASTMICRO_NO_EXTENSIONS=1`` for the pure one).
 
-While fastmicro cannot be imported (or has no ``Flask`` yet) its cases are
-skipped with the reason; the route table's location can be overridden with
-``FASTMICRO_BENCH_ROUTES_DIR``.
+The route table comes from ``--routes-dir`` (see ``conftest.py``), else
+``FASTMICRO_BENCH_ROUTES_DIR``, else ``../shared/routes``.
 """
 from __future__ import annotations
 
@@ -24,13 +25,13 @@ for _p in (str(_HERE), str(_HERE.parent)):
 
 import apps  # noqa: E402
 
-FRAMEWORKS = ("fastmicro", "flask", "falcon")
+FRAMEWORKS = apps.FRAMEWORKS
 
 
 @pytest.fixture(scope="module")
-def routes():
+def routes(routes_dir):
     try:
-        return apps.load_routes()
+        return apps.load_routes(routes_dir)
     except FileNotFoundError as exc:
         pytest.fail(f"the route table is required: {exc}")
 
@@ -51,20 +52,16 @@ def built(routes):
                 module, reason = apps.import_fastmicro()
                 if module is None:
                     pytest.fail(f"fastmicro is not importable: {reason}")
-            cache[framework] = apps.build_app(framework, routes)
-        return cache[framework]
-
+            cache[framework] = apps.build_framework(framework, routes)
+        return cache
     return get
 
 
-@pytest.fixture(params=FRAMEWORKS)
-def framework(request):
-    return request.param
-
-
-def _run(benchmark, built, scenario_map, framework, name):
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("name", apps.SCENARIO_NAMES)
+def test_scenario(benchmark, built, scenario_map, framework, name):
     scenario = scenario_map[name]
-    app = built(framework)
+    app = apps.app_for(built(framework), framework, scenario)
     env = scenario.environ()
     benchmark.group = f"app: {name}"
     benchmark.extra_info["framework"] = framework
@@ -74,45 +71,22 @@ def _run(benchmark, built, scenario_map, framework, name):
     resp = benchmark(apps.call, app, env)
     problems = apps.check_response(framework, scenario, resp)
     assert not problems, f"{framework} {name}: " + "; ".join(problems)
-    return resp
-
-
-def test_hello(benchmark, built, scenario_map, framework):
-    resp = _run(benchmark, built, scenario_map, framework, "hello")
-    assert resp.body == b"Hello, World!"
-
-
-def test_late_route(benchmark, built, scenario_map, framework):
-    resp = _run(benchmark, built, scenario_map, framework, "late_route")
-    assert resp.status_code == 200
-
-
-def test_not_found(benchmark, built, scenario_map, framework):
-    resp = _run(benchmark, built, scenario_map, framework, "not_found")
-    assert resp.status_code == 404
-
-
-def test_json(benchmark, built, scenario_map, framework):
-    resp = _run(benchmark, built, scenario_map, framework, "json")
-    assert resp.header("Content-Type") == "application/json"
 
 
 def test_fastmicro_matches_flask_byte_for_byte(built, scenario_map):
     """Same source, same bytes: fastmicro's body and status code equal Flask's."""
-    fast, flask_app = built("fastmicro"), built("flask")
+    built("fastmicro")
+    app_map = built("flask")
     for scenario in scenario_map.values():
         env = scenario.environ()
-        a, b = apps.call(fast, env), apps.call(flask_app, env)
+        a = apps.call(apps.app_for(app_map, "fastmicro", scenario), env)
+        b = apps.call(apps.app_for(app_map, "flask", scenario), env)
         assert (a.status_code, a.body) == (b.status_code, b.body), scenario.name
         assert a.header("Content-Type") == b.header("Content-Type"), scenario.name
 
 
 def test_every_table_route_on_every_framework(built, routes):
     """The whole GitHub table answers alike everywhere, not only the late route."""
-    app_map = {}
-    for framework in apps.FRAMEWORKS:
-        try:
-            app_map[framework] = built(framework)
-        except pytest.skip.Exception:
-            continue
+    for framework in FRAMEWORKS:
+        app_map = built(framework)
     assert not apps.check_table(app_map, routes)

@@ -1,20 +1,27 @@
-"""The same four-scenario app on every framework of the comparison.
+"""The same nine-scenario app on every framework of the comparison.
 
 ``flask_style.make_app(module)`` builds one source on ``flask`` or
 ``fastmicro``; ``falcon_app``, ``bottle_app`` and ``raw_wsgi`` are the
 equivalents. :func:`build_apps` makes them all and :func:`self_check` proves
 they answer alike before anything is timed.
+
+A framework is a set of apps by role: ``"main"`` serves every scenario but
+``session``, which ``"session"`` serves. Only the Flask-style frameworks
+have a separate session app (the one with a secret key, see
+``flask_style.make_session_app``); for the others both roles are one app.
 """
 from __future__ import annotations
 
 import importlib
 
 from .common import (
+    BODY_KEY,
     SCENARIO_NAMES,
     Response,
     Scenario,
     call,
     check_response,
+    fresh_environ,
     load_routes,
     routes_file,
     scenarios,
@@ -31,10 +38,24 @@ LABELS = {
 }
 
 __all__ = [
-    "FRAMEWORKS", "LABELS", "SCENARIO_NAMES", "Response", "Scenario", "build_app",
-    "build_apps", "call", "check_response", "check_table", "fastmicro_status", "import_fastmicro",
-    "load_routes", "routes_file", "scenarios", "self_check",
+    "BODY_KEY", "FRAMEWORKS", "LABELS", "SCENARIO_NAMES", "Response", "Scenario", "app_for",
+    "build_app", "build_apps", "build_framework", "call", "check_response", "check_table",
+    "fastmicro_status", "fresh_environ", "import_fastmicro", "load_routes", "notes",
+    "routes_file", "scenarios", "self_check",
 ]
+
+
+def notes() -> dict:
+    """``{framework: {scenario: why it is expressed with outside help}}``."""
+    from . import bottle_app
+
+    return {"bottle": dict(bottle_app.NOTES)}
+
+
+def app_for(app_map: dict, framework: str, scenario) -> object:
+    """The WSGI app of ``framework`` (from :func:`build_apps`) serving ``scenario``."""
+    roles = app_map[framework]
+    return roles.get(scenario.app, roles["main"])
 
 
 def import_fastmicro():
@@ -91,8 +112,18 @@ def build_app(framework: str, routes):
     raise ValueError(f"unknown framework {framework!r}; choose from {FRAMEWORKS}")
 
 
+def build_framework(framework: str, routes) -> dict:
+    """``{role: app}`` of one framework (roles ``"main"`` and ``"session"``)."""
+    main = build_app(framework, routes)
+    if framework in ("flask", "fastmicro"):
+        from .flask_style import make_session_app
+        module = importlib.import_module(framework)
+        return {"main": main, "session": make_session_app(module)}
+    return {"main": main, "session": main}
+
+
 def build_apps(routes, frameworks=FRAMEWORKS) -> tuple[dict, dict]:
-    """``({framework: app}, {framework: why it was left out})``.
+    """``({framework: {role: app}}, {framework: why it was left out})``.
 
     Only an unavailable fastmicro is left out quietly; any other failure
     raises.
@@ -104,7 +135,7 @@ def build_apps(routes, frameworks=FRAMEWORKS) -> tuple[dict, dict]:
             if module is None:
                 skipped[framework] = reason
                 continue
-        apps[framework] = build_app(framework, routes)
+        apps[framework] = build_framework(framework, routes)
     return apps, skipped
 
 
@@ -118,7 +149,8 @@ def self_check(apps: dict, scenario_list) -> tuple[list[str], list[str]]:
     for scenario in scenario_list:
         env = scenario.environ()
         responses = {}
-        for framework, app in apps.items():
+        for framework in apps:
+            app = app_for(apps, framework, scenario)
             try:
                 resp = call(app, env)
             except Exception as exc:  # noqa: BLE001 - report, don't stop
@@ -137,8 +169,9 @@ def self_check(apps: dict, scenario_list) -> tuple[list[str], list[str]]:
             if fm.status != fl.status:
                 warnings.append(f"fastmicro {scenario.name}: status line {fm.status!r}, "
                                 f"Flask sends {fl.status!r}")
-            fm_h = sorted((k.lower(), v) for k, v in fm.headers)
-            fl_h = sorted((k.lower(), v) for k, v in fl.headers)
+            # Set-Cookie carries a timestamp, which may tick between the calls.
+            fm_h = sorted((k.lower(), v) for k, v in fm.headers if k.lower() != "set-cookie")
+            fl_h = sorted((k.lower(), v) for k, v in fl.headers if k.lower() != "set-cookie")
             if fm_h != fl_h:
                 warnings.append(f"fastmicro {scenario.name}: headers {fm.headers!r}, "
                                 f"Flask sends {fl.headers!r}")
@@ -159,7 +192,8 @@ def check_table(apps: dict, routes) -> list[str]:
         expected = Scenario(f"table {method} {route}", "", method, url, "", 200, HTML,
                             github_body(method, route, param_names(route), values).encode())
         env = expected.environ()
-        for framework, app in apps.items():
+        for framework in apps:
+            app = app_for(apps, framework, expected)
             try:
                 resp = call(app, env)
             except Exception as exc:  # noqa: BLE001

@@ -5,7 +5,20 @@ either framework, which is the point of the comparison.
 """
 from __future__ import annotations
 
-from .common import HELLO, github_body, load_routes, param_names, to_rule
+from .common import (
+    HELLO,
+    ITEMS,
+    OFFERED,
+    SECRET_KEY,
+    TEMPLATE_NAME,
+    TEMPLATE_TITLE,
+    form_body,
+    github_body,
+    headers_body,
+    load_routes,
+    param_names,
+    to_rule,
+)
 
 
 def make_app(flask_module, routes=None):
@@ -13,10 +26,13 @@ def make_app(flask_module, routes=None):
 
     ``routes`` is a ``[(METHOD, path)]`` list, or the table file/directory to
     read it from (default: ``../shared/routes/github.txt`` next to the repo).
+    The app has no secret key (see :func:`make_session_app`); its templates
+    and static files are ``apps/templates`` and ``apps/static``.
     """
     if routes is None or not isinstance(routes, list):
         routes = load_routes(routes)
     request = flask_module.request
+    render_template = flask_module.render_template
     app = flask_module.Flask(__name__)
 
     @app.route("/")
@@ -35,6 +51,40 @@ def make_app(flask_module, routes=None):
     @app.route("/json")
     def json_hello():
         return {"name": request.args.get("name", "world"), "hello": True}
+
+    @app.route("/headers")
+    def headers():
+        return headers_body(request.accept_mimetypes.best_match(OFFERED),
+                            request.cookies.get("theme"),
+                            request.headers.get("User-Agent"))
+
+    @app.route("/template")
+    def template():
+        return render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, items=ITEMS)
+
+    @app.route("/form", methods=["POST"])
+    def form():
+        f = request.form
+        return form_body(f["name"], f["email"], f["message"], f.get("subscribe", "off"))
+
+    return app
+
+
+def make_session_app(flask_module):
+    """The ``session`` scenario's app: the only one with a secret key.
+
+    PERF/fairness: Flask opens the session (parses cookies, builds a signing
+    serializer) on every request once ``secret_key`` is set, so giving the
+    main app a key would slow Flask's other scenarios and change their meaning.
+    """
+    session = flask_module.session
+    app = flask_module.Flask(__name__)
+    app.secret_key = SECRET_KEY
+
+    @app.route("/session")
+    def count():
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
 
     return app
 

@@ -11,6 +11,14 @@ It does the minimum to produce the same responses as the Flask app:
   the leaf maps the method to a prebuilt view. A known path with another
   method answers 405 with ``Allow``;
 * anything else gets a prebuilt 404 (Werkzeug's page).
+* ``/headers``: Werkzeug's ``parse_accept_header`` and ``parse_cookie`` on
+  the two headers it needs;
+* ``/session``: Werkzeug's ``parse_cookie``, itsdangerous with Flask's cookie
+  settings (the same signing and JSON work Flask does), ``dump_cookie``;
+* ``/template``: a Jinja template compiled once, rendered with autoescaping;
+* ``/form``: ``CONTENT_LENGTH`` bytes of ``wsgi.input`` through ``parse_qsl``;
+* ``/static/<file>``: ``os.stat`` + read, ``ETag`` from mtime and size,
+  ``Last-Modified`` with ``email.utils.formatdate`` (no 304 handling).
 
 No request/response objects, no header parsing beyond that, no HEAD/OPTIONS
 handling.
@@ -18,9 +26,33 @@ handling.
 from __future__ import annotations
 
 import json
+import os
+from email.utils import formatdate
 from urllib.parse import parse_qsl
 
-from .common import HELLO, HTML, JSON, NOT_FOUND_HTML, github_body, load_routes, param_names
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie
+
+from .common import (
+    HELLO,
+    HTML,
+    JSON,
+    NOT_FOUND_HTML,
+    OFFERED,
+    SESSION_COOKIE,
+    STATIC_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_TITLE,
+    ITEMS,
+    form_body,
+    github_body,
+    headers_body,
+    jinja_env,
+    load_routes,
+    param_names,
+    session_serializer,
+    _static_mimetype,
+)
 
 _HELLO = HELLO.encode()
 _HELLO_HEADERS = [("Content-Type", HTML), ("Content-Length", str(len(_HELLO)))]
@@ -44,6 +76,68 @@ def _json(environ, start_response):
         + "\n"
     ).encode()
     start_response("200 OK", [("Content-Type", JSON), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _text(start_response, text, ctype=HTML, extra=()):
+    body = text.encode()
+    start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(body))),
+                              *extra])
+    return [body]
+
+
+def _headers(environ, start_response):
+    best = parse_accept_header(environ.get("HTTP_ACCEPT"), MIMEAccept).best_match(OFFERED)
+    theme = parse_cookie(environ.get("HTTP_COOKIE", "")).get("theme")
+    return _text(start_response, headers_body(best, theme, environ.get("HTTP_USER_AGENT")))
+
+
+_SESSION = session_serializer()
+_MAX_AGE = 31 * 24 * 3600  # Flask's PERMANENT_SESSION_LIFETIME
+
+
+def _session(environ, start_response):
+    try:
+        data = _SESSION.loads(parse_cookie(environ.get("HTTP_COOKIE", ""))[SESSION_COOKIE],
+                              max_age=_MAX_AGE)
+    except Exception:  # noqa: BLE001 - a bad or missing cookie is a new session
+        data = {}
+    data["n"] = data.get("n", 0) + 1
+    cookie = dump_cookie(SESSION_COOKIE, _SESSION.dumps(data), httponly=True, path="/")
+    return _text(start_response, str(data["n"]),
+                 extra=(("Vary", "Cookie"), ("Set-Cookie", cookie)))
+
+
+_TEMPLATE = jinja_env().get_template(TEMPLATE_NAME)
+
+
+def _template(environ, start_response):
+    return _text(start_response, _TEMPLATE.render(title=TEMPLATE_TITLE, items=ITEMS))
+
+
+def _form(environ, start_response):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    fields = dict(parse_qsl(environ["wsgi.input"].read(length).decode()))
+    return _text(start_response, form_body(fields["name"], fields["email"], fields["message"],
+                                           fields.get("subscribe", "off")))
+
+
+_STATIC_TYPE = _static_mimetype() + "; charset=utf-8"
+
+
+def _static(environ, start_response, name):
+    path = os.path.join(STATIC_DIR, name)
+    if "/" in name or name.startswith(".") or not os.path.isfile(path):
+        return _not_found(start_response)
+    st = os.stat(path)
+    with open(path, "rb") as fh:
+        body = fh.read()
+    start_response("200 OK", [
+        ("Content-Type", _STATIC_TYPE), ("Content-Length", str(len(body))),
+        ("ETag", f'"{int(st.st_mtime):x}-{st.st_size:x}"'),
+        ("Last-Modified", formatdate(st.st_mtime, usegmt=True)),
+        ("Cache-Control", "no-cache"),
+    ])
     return [body]
 
 
@@ -102,7 +196,8 @@ def make_app(routes=None):
     """Build the raw WSGI callable (``routes`` as for ``flask_style.make_app``)."""
     if routes is None or not isinstance(routes, list):
         routes = load_routes(routes)
-    static = {"/": _hello, "/json": _json}
+    static = {"/": _hello, "/json": _json, "/headers": _headers, "/session": _session,
+              "/template": _template}
     trie = _build_trie(routes)
 
     def app(environ, start_response):
@@ -110,6 +205,10 @@ def make_app(routes=None):
         handler = static.get(path)
         if handler is not None:
             return handler(environ, start_response)
+        if path == "/form" and environ["REQUEST_METHOD"] == "POST":
+            return _form(environ, start_response)
+        if path.startswith("/static/"):
+            return _static(environ, start_response, path[8:])
         values = []
         leaf = _match(trie, path[1:].split("/"), 0, values)
         if leaf is None:
