@@ -22,7 +22,11 @@ HOT_PATHS: dict[str, tuple[str, str]] = {
     "cycle": ("fastmicro._ext.cycle", "fastmicro._pycycle"),
     "local": ("fastmicro._ext.local", "fastmicro._pylocal"),
     "query": ("fastmicro._ext.query", "fastmicro.http._pyquery"),
+    "wsgi": ("fastmicro._ext.wsgi", "fastmicro.http._pywsgi"),
     "signing": ("fastmicro._ext.signing", "fastmicro.signing._pysigning"),
+    "cookies": ("fastmicro._ext.cookies", "fastmicro.http._pycookies"),
+    "accept": ("fastmicro._ext.accept", "fastmicro.http._pyaccept"),
+    "headers": ("fastmicro._ext.headers", "fastmicro.http._pyheaders"),
 }
 
 _loaded: dict[str, tuple[types.ModuleType, str]] = {}
