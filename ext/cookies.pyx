@@ -62,6 +62,8 @@ cdef extern from "Python.h":
 
 cdef object _MultiDict = MultiDict
 cdef object _ImmutableMultiDict = ImmutableMultiDict
+# The request's storage class (compiled lookups), filled the same way.
+from fastmicro._ext.query import ImmutableMultiDict as _RequestMultiDict
 
 
 cdef inline bint _is_ws(Py_UCS4 c) noexcept:
@@ -157,7 +159,7 @@ cdef object _parse(str cookie, object cls):
     cdef Py_ssize_t dead_end = -1
     cdef Py_UCS4 c
     cdef bint has_value
-    cdef bint multi = cls is _MultiDict or cls is _ImmutableMultiDict
+    cdef bint multi = cls is _MultiDict or cls is _ImmutableMultiDict or cls is _RequestMultiDict
     cdef object result
     cdef list pairs = None
     cdef str name, value

@@ -29,7 +29,7 @@ byte on its own whatever error range it arrives in.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.list cimport PyList_Append
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
@@ -39,9 +39,11 @@ from urllib.parse import parse_qsl
 
 # Importing werkzeug.urls registers the "werkzeug.url_quote" error handler.
 import werkzeug.urls  # noqa: F401
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.datastructures import ImmutableMultiDict as _WerkzeugImmutableMultiDict
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequestKeyError
 
-__all__ = ["parse_query"]
+__all__ = ["ImmutableMultiDict", "multidict_get", "multidict_getitem", "parse_query"]
 
 # Bytes compared against unsigned char values.
 cdef enum:
@@ -77,8 +79,64 @@ cdef void _init_hex():
 
 _init_hex()
 
-cdef object _ImmutableMultiDict = ImmutableMultiDict
 cdef object _MultiDict = MultiDict
+cdef object _BadRequestKeyError = BadRequestKeyError
+cdef object _builtin_type = type
+
+
+@cython.binding(True)
+def multidict_getitem(self, key):
+    """``MultiDict.__getitem__``: the first value of ``key``, or
+    :exc:`~werkzeug.exceptions.BadRequestKeyError`."""
+    # PERF: one C dict lookup; Werkzeug's method is a Python frame doing a
+    # membership test, then the lookup.
+    cdef PyObject* hit = PyDict_GetItemWithError(self, key)
+    if hit != NULL:
+        values = <object>hit
+        if len(values) > 0:
+            return values[0]
+    raise _BadRequestKeyError(key)
+
+
+@cython.binding(True)
+def multidict_get(self, key, default=None, type=None):
+    """``MultiDict.get``: the first value of ``key`` converted by ``type``,
+    or ``default`` when it is missing or ``type`` raises ValueError or
+    TypeError."""
+    cdef PyObject* hit
+    if _builtin_type(self).__getitem__ is multidict_getitem:
+        # PERF: no exception raised and caught for a missing key.
+        hit = PyDict_GetItemWithError(self, key)
+        if hit == NULL or len(<object>hit) == 0:
+            return default
+        value = (<object>hit)[0]
+    else:
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
+class ImmutableMultiDict(_WerkzeugImmutableMultiDict):
+    """:class:`werkzeug.datastructures.ImmutableMultiDict` whose item
+    lookup and ``get`` are compiled; what ``request.args``, ``form``,
+    ``files`` and ``cookies`` are.
+
+    .. versionadded:: 0.1
+    """
+
+    __getitem__ = multidict_getitem
+    get = multidict_get
+
+
+cdef object _ImmutableMultiDict = ImmutableMultiDict
+cdef object _WImmutableMultiDict = _WerkzeugImmutableMultiDict
 cdef object _parse_qsl = parse_qsl
 
 
@@ -142,7 +200,11 @@ cdef object _parse(bytes query_string, object storage_class):
     cdef unsigned char c
     cdef int flags, name_flags
     cdef bint validated = False
-    cdef bint multi = storage_class is _ImmutableMultiDict or storage_class is _MultiDict
+    cdef bint multi = (
+        storage_class is _ImmutableMultiDict
+        or storage_class is _WImmutableMultiDict
+        or storage_class is _MultiDict
+    )
     cdef unsigned char* buf = NULL
     cdef str name, value
     cdef object result = None

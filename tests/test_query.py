@@ -400,6 +400,12 @@ def test_request_args_like_flask(query_string):
             "/", environ_overrides={"QUERY_STRING": query_string.decode("latin1")}
         )
         assert response.status_code == 200
+        first = seen["first"]
+        if first[0] == "ok" and type(first[1]) is type and first[1] is not ImmutableMultiDict:
+            # fastmicro's default storage class: Werkzeug's, with compiled
+            # lookups; compared as Werkzeug's (tested on its own below).
+            if issubclass(first[1], ImmutableMultiDict) and storage_class is None:
+                seen["first"] = (first[0], ImmutableMultiDict, *first[2:])
         return seen
 
     for storage_class in (None, MultiDict, dict):
@@ -421,7 +427,9 @@ def test_request_args_fixture(app, client, fw):
 
     client.get("/items?tag=a&tag=b&q=caf%C3%A9+au+lait&flag")
     args = out["args"]
-    assert type(args) is ImmutableMultiDict
+    assert isinstance(args, ImmutableMultiDict)
+    if fw.__name__ == "fastmicro":
+        assert type(args) is speedups.load("query").ImmutableMultiDict
     assert args.getlist("tag") == ["a", "b"]
     assert args["q"] == "café au lait"
     assert args["flag"] == ""

@@ -14,7 +14,10 @@ from urllib.parse import parse_qsl
 # Registers the "werkzeug.url_quote" codec error handler used below.
 import werkzeug.urls  # noqa: F401
 
-__all__ = ["parse_query"]
+from werkzeug.datastructures import ImmutableMultiDict as _WerkzeugImmutableMultiDict
+from werkzeug.exceptions import BadRequestKeyError
+
+__all__ = ["ImmutableMultiDict", "multidict_get", "multidict_getitem", "parse_query"]
 
 
 def parse_query(query_string: bytes, storage_class: t.Callable[[t.Any], t.Any]) -> t.Any:
@@ -47,3 +50,40 @@ def parse_query(query_string: bytes, storage_class: t.Callable[[t.Any], t.Any]) 
 def _pair(field: str) -> tuple[str, str]:
     name, _, value = field.partition("=")
     return name, value
+
+
+def multidict_getitem(self: t.Any, key: t.Any) -> t.Any:
+    """``MultiDict.__getitem__``: the first value of ``key``, or
+    :exc:`~werkzeug.exceptions.BadRequestKeyError`."""
+    values = dict.get(self, key)
+    if values:
+        return values[0]
+    raise BadRequestKeyError(key)
+
+
+def multidict_get(self: t.Any, key: t.Any, default: t.Any = None, type: t.Any = None) -> t.Any:
+    """``MultiDict.get``: the first value of ``key`` converted by ``type``,
+    or ``default`` when it is missing or ``type`` raises ValueError or
+    TypeError."""
+    try:
+        value = self[key]
+    except KeyError:
+        return default
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
+class ImmutableMultiDict(_WerkzeugImmutableMultiDict):  # type: ignore[type-arg]
+    """:class:`werkzeug.datastructures.ImmutableMultiDict` whose item
+    lookup and ``get`` are the ``query`` hot path's; what ``request.args``,
+    ``form``, ``files`` and ``cookies`` are.
+
+    .. versionadded:: 0.1
+    """
+
+    __getitem__ = multidict_getitem
+    get = multidict_get  # type: ignore[assignment]
