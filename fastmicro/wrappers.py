@@ -9,15 +9,16 @@ change nothing.
 from __future__ import annotations
 
 import typing as t
+from io import BytesIO
 
 from werkzeug.datastructures import Headers, MultiDict
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.sansio.http import parse_cookie as _parse_wsgi_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
-from werkzeug.wsgi import LimitedStream, _get_server
+from werkzeug.wsgi import _get_server
 
 from . import json, speedups
 from .globals import _cv_app
@@ -312,13 +313,15 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         limit = self.max_form_memory_size
         if limit is not None and size > limit:
             raise RequestEntityTooLarge()
-        stream = LimitedStream(environ["wsgi.input"], size)
+        body = _read_exactly(environ["wsgi.input"], size)
         cls = self.parameter_storage_class
         try:
-            form = _query.parse_query(stream.read(), cls)
+            form = _query.parse_query(body, cls)
         except UnicodeDecodeError:
             form = cls()
-        d["stream"], d["form"], d["files"] = stream, form, cls()
+        # The body is consumed: the stream left behind reads as empty, as
+        # Werkzeug's exhausted one does.
+        d["stream"], d["form"], d["files"] = BytesIO(), form, cls()
         return True
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
@@ -329,6 +332,28 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
+
+
+def _read_exactly(stream: t.IO[bytes], size: int) -> bytes:
+    """``size`` bytes of a WSGI input stream, as Werkzeug's ``LimitedStream``
+    reads them: a stream that ends early or fails is a disconnected client."""
+    # PERF: one read call for the usual body, where LimitedStream reads
+    # through readinto into a buffer in 64 KiB steps.
+    try:
+        data = stream.read(size)
+        if len(data) == size:
+            return data
+        chunks = [data]
+        remaining = size - len(data)
+        while remaining > 0:
+            if not data:
+                raise ClientDisconnected()
+            data = stream.read(remaining)
+            chunks.append(data)
+            remaining -= len(data)
+    except (OSError, ValueError) as e:
+        raise ClientDisconnected() from e
+    return b"".join(chunks)
 
 
 _URLENCODED = "application/x-www-form-urlencoded"

@@ -160,3 +160,38 @@ def test_form_parsed_once_and_immutable(fw):
         return "ok"
 
     assert application.test_client().post("/", data={"a": "1"}).data == b"ok"
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that returns a few bytes per read, then maybe fails."""
+
+    def __init__(self, data: bytes, fail: bool = False):
+        self.data, self.fail = data, fail
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if not self.data:
+            if self.fail:
+                raise OSError("connection reset")
+            return 0
+        n = min(3, len(buffer), len(self.data))
+        buffer[:n], self.data = self.data[:n], self.data[n:]
+        return n
+
+
+@pytest.mark.parametrize(
+    ("stream", "declared", "status"),
+    [
+        (lambda: _Trickle(b"a=1&b=22"), "8", "200 OK"),
+        (lambda: _Trickle(b"a=1&b=22"), "9", "400 BAD REQUEST"),
+        (lambda: _Trickle(b"a=1", fail=True), "8", "400 BAD REQUEST"),
+    ],
+)
+def test_bodies_arriving_in_pieces(fw, stream, declared, status):
+    env = {"CONTENT_LENGTH": declared, "wsgi.input": stream()}
+    got, out = _post(_form_app(fw), b"", **env)
+    assert got == status
+    if status == "200 OK":
+        assert b'["b","22"]' in out
