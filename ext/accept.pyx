@@ -19,6 +19,7 @@ exceptions are always Werkzeug's.
 .. versionadded:: 0.1
 """
 cimport cython
+from cpython.dict cimport PyDict_GetItem
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_SetSlice
 from cpython.object cimport PyObject
@@ -753,10 +754,30 @@ class MIMEAccept(_WMIMEAccept):
         return _mime_best_single(self, _MimeValue(value)) is not None
 
     def best_match(self, matches, default=None):
+        cdef dict memo
+        cdef PyObject* hit
         if (type(self) is not MIMEAccept or type(matches) not in (list, tuple)
                 or not _all_ascii(self)):
             return _WMIMEAccept.best_match(self, matches, default)
+        # PERF: the object is immutable and, through the request's cache of
+        # parsed Accept values, shared by every request sending the same
+        # header, so an answer for the same offer holds for all of them.
+        # Only with the default None, so the answer is never another
+        # (equal but distinct) default object.
+        key = None
+        if default is None:
+            key = tuple(matches)
+            try:
+                memo = self.__dict__["_best_matches"]
+            except KeyError:
+                memo = self.__dict__["_best_matches"] = {}
+            hit = PyDict_GetItem(memo, key)  # the matches are str: hashable
+            if hit != NULL:
+                return <object>hit
         for server_item in matches:
             if not _ascii_str(server_item):
                 return _WMIMEAccept.best_match(self, matches, default)
-        return _best_match(self, 2, matches, default)
+        result = _best_match(self, 2, matches, default)
+        if key is not None and len(memo) < 32:
+            memo[key] = result
+        return result

@@ -196,3 +196,20 @@ def test_parsed_accept_values_are_shared_and_bounded():
     # Languages and encodings are cached under their own class.
     langs = fastmicro.Request(EnvironBuilder(headers={"Accept-Language": "text/html;q=0.5"}).get_environ())
     assert type(langs.accept_languages) is not type(first.accept_mimetypes)
+
+
+def test_best_match_answers_stay_right_for_a_shared_accept_value():
+    from werkzeug.datastructures import MIMEAccept
+    from werkzeug.http import parse_accept_header
+
+    value = "text/html;q=0.9,application/json,*/*;q=0.1"
+    reference = parse_accept_header(value, MIMEAccept)
+    requests = [fastmicro.Request(EnvironBuilder(headers={"Accept": value}).get_environ()) for _ in range(3)]
+    offers = [["text/html", "application/json"], ("text/html",), ["image/png"], [], ["text/html", "image/png"]]
+    for request in requests:
+        for offer in offers * 2:
+            assert request.accept_mimetypes.best_match(offer) == reference.best_match(offer)
+            sentinel = object()
+            expected = reference.best_match(offer, sentinel)
+            got = request.accept_mimetypes.best_match(offer, sentinel)
+            assert got is expected or got == expected
