@@ -9,10 +9,9 @@ change nothing.
 from __future__ import annotations
 
 import typing as t
-from io import BytesIO
 
 from werkzeug.datastructures import Headers, MultiDict
-from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.sansio.http import parse_cookie as _parse_wsgi_cookie
 from werkzeug.utils import get_content_type
@@ -259,7 +258,10 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
             super().close()
 
     def _load_form_data(self) -> None:
-        if not self._load_urlencoded_form():
+        # PERF: urlencoded bodies of known length through the "query" hot
+        # path; the rest, and any subclass that changes how forms are read,
+        # through Werkzeug.
+        if not (_reads_forms_plainly(type(self)) and _query.load_urlencoded_form(self)):
             super()._load_form_data()
         ctx = _cv_app.get(None)
         if (
@@ -279,50 +281,6 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
 
-    def _load_urlencoded_form(self) -> bool:
-        """Read and parse an ``application/x-www-form-urlencoded`` body of
-        known length as Werkzeug's form parsing would, or return ``False``
-        to leave the request to it.
-
-        The same limits apply (``MAX_CONTENT_LENGTH``, then
-        ``MAX_FORM_MEMORY_SIZE``, each a 413), a body shorter than its
-        ``Content-Length`` is a :exc:`~werkzeug.exceptions.ClientDisconnected`
-        (400), and a body that is not UTF-8 gives an empty form.
-        """
-        # PERF: Werkzeug gets here through its input stream wrapper, a parser
-        # object, a dispatch on the mimetype and two Content-Length parses;
-        # for the most common form that is most of the cost of request.form.
-        d = self.__dict__
-        if "form" in d or "stream" in d or self.shallow or not _reads_forms_plainly(type(self)):
-            return False
-        environ = self.environ
-        content_type = environ.get("CONTENT_TYPE")
-        length = environ.get("CONTENT_LENGTH")
-        if (
-            (content_type != _URLENCODED and not str(content_type).startswith(_URLENCODED_PARAMS))
-            or not (type(length) is str and length.isascii() and length.isdigit())
-            or "HTTP_TRANSFER_ENCODING" in environ
-            or environ.get("wsgi.input_terminated")
-            or getattr(self, "_cached_data", None) is not None
-        ):
-            return False
-        size = int(length)
-        limit = self.max_content_length
-        if limit is not None and size > limit:
-            raise RequestEntityTooLarge()
-        limit = self.max_form_memory_size
-        if limit is not None and size > limit:
-            raise RequestEntityTooLarge()
-        body = _read_exactly(environ["wsgi.input"], size)
-        cls = self.parameter_storage_class
-        try:
-            form = _query.parse_query(body, cls)
-        except UnicodeDecodeError:
-            form = cls()
-        # The body is consumed: the stream left behind reads as empty, as
-        # Werkzeug's exhausted one does.
-        d["stream"], d["form"], d["files"] = BytesIO(), form, cls()
-        return True
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         try:
@@ -334,30 +292,6 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
             raise BadRequest() from ebr
 
 
-def _read_exactly(stream: t.IO[bytes], size: int) -> bytes:
-    """``size`` bytes of a WSGI input stream, as Werkzeug's ``LimitedStream``
-    reads them: a stream that ends early or fails is a disconnected client."""
-    # PERF: one read call for the usual body, where LimitedStream reads
-    # through readinto into a buffer in 64 KiB steps.
-    try:
-        data = stream.read(size)
-        if len(data) == size:
-            return data
-        chunks = [data]
-        remaining = size - len(data)
-        while remaining > 0:
-            if not data:
-                raise ClientDisconnected()
-            data = stream.read(remaining)
-            chunks.append(data)
-            remaining -= len(data)
-    except (OSError, ValueError) as e:
-        raise ClientDisconnected() from e
-    return b"".join(chunks)
-
-
-_URLENCODED = "application/x-www-form-urlencoded"
-_URLENCODED_PARAMS = _URLENCODED + ";"
 #: The request methods the urlencoded fast path stands in for; a subclass
 #: that overrides one takes Werkzeug's path.
 _FORM_PATH_STANDS_IN_FOR = (

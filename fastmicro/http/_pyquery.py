@@ -15,9 +15,17 @@ from urllib.parse import parse_qsl
 import werkzeug.urls  # noqa: F401
 
 from werkzeug.datastructures import ImmutableMultiDict as _WerkzeugImmutableMultiDict
-from werkzeug.exceptions import BadRequestKeyError
+from io import BytesIO
 
-__all__ = ["ImmutableMultiDict", "multidict_get", "multidict_getitem", "parse_query"]
+from werkzeug.exceptions import BadRequestKeyError, ClientDisconnected, RequestEntityTooLarge
+
+__all__ = [
+    "ImmutableMultiDict",
+    "load_urlencoded_form",
+    "multidict_get",
+    "multidict_getitem",
+    "parse_query",
+]
 
 
 def parse_query(query_string: bytes, storage_class: t.Callable[[t.Any], t.Any]) -> t.Any:
@@ -87,3 +95,71 @@ class ImmutableMultiDict(_WerkzeugImmutableMultiDict):  # type: ignore[type-arg]
 
     __getitem__ = multidict_getitem
     get = multidict_get  # type: ignore[assignment]
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
+_URLENCODED_PARAMS = _URLENCODED + ";"
+
+
+def load_urlencoded_form(request: t.Any) -> bool:
+    """Read and parse the ``application/x-www-form-urlencoded`` body of
+    known length of a plain :class:`~fastmicro.Request` as Werkzeug's form
+    parsing would, setting its ``stream``, ``form`` and ``files``; or return
+    ``False`` to leave the request to Werkzeug.
+
+    The same limits apply (``max_content_length``, then
+    ``max_form_memory_size``, each a 413), a body shorter than its
+    ``Content-Length`` is a :exc:`~werkzeug.exceptions.ClientDisconnected`
+    (400), and a body that is not UTF-8 gives an empty form.
+    """
+    d = request.__dict__
+    if "form" in d or "stream" in d or request.shallow:
+        return False
+    environ = request.environ
+    content_type = environ.get("CONTENT_TYPE")
+    length = environ.get("CONTENT_LENGTH")
+    if (
+        (content_type != _URLENCODED and not str(content_type).startswith(_URLENCODED_PARAMS))
+        or not (type(length) is str and length.isascii() and length.isdigit())
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or environ.get("wsgi.input_terminated")
+        or getattr(request, "_cached_data", None) is not None
+    ):
+        return False
+    size = int(length)
+    limit = request.max_content_length
+    if limit is not None and size > limit:
+        raise RequestEntityTooLarge()
+    limit = request.max_form_memory_size
+    if limit is not None and size > limit:
+        raise RequestEntityTooLarge()
+    body = _read_exactly(environ["wsgi.input"], size)
+    cls = request.parameter_storage_class
+    try:
+        form = parse_query(body, cls)
+    except UnicodeDecodeError:
+        form = cls()
+    # The body is consumed: the stream left behind reads as empty, as
+    # Werkzeug's exhausted one does.
+    d["stream"], d["form"], d["files"] = BytesIO(), form, cls()
+    return True
+
+
+def _read_exactly(stream: t.Any, size: int) -> bytes:
+    """``size`` bytes of a WSGI input stream, as Werkzeug's ``LimitedStream``
+    reads them: a stream that ends early or fails is a disconnected client."""
+    try:
+        data = stream.read(size)
+        if len(data) == size:
+            return data  # type: ignore[no-any-return]
+        chunks = [data]
+        remaining = size - len(data)
+        while remaining > 0:
+            if not data:
+                raise ClientDisconnected()
+            data = stream.read(remaining)
+            chunks.append(data)
+            remaining -= len(data)
+    except (OSError, ValueError) as e:
+        raise ClientDisconnected() from e
+    return b"".join(chunks)
