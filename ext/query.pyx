@@ -331,7 +331,10 @@ def load_urlencoded_form(request):
         or not (type(length) is str and (<str>length).isascii() and (<str>length).isdigit())
         or "HTTP_TRANSFER_ENCODING" in environ
         or environ.get("wsgi.input_terminated")
-        or getattr(request, "_cached_data", None) is not None
+        # get_data(cache=True) keeps the body here (never a class attribute).
+        # PERF: a dict lookup; getattr with a default would build and drop
+        # an AttributeError, message included, on every request.
+        or d.get("_cached_data") is not None
     ):
         return False
     size_obj = int(length)

@@ -123,7 +123,8 @@ def load_urlencoded_form(request: t.Any) -> bool:
         or not (type(length) is str and length.isascii() and length.isdigit())
         or "HTTP_TRANSFER_ENCODING" in environ
         or environ.get("wsgi.input_terminated")
-        or getattr(request, "_cached_data", None) is not None
+        # get_data(cache=True) keeps the body here (never a class attribute).
+        or d.get("_cached_data") is not None
     ):
         return False
     size = int(length)
