@@ -261,7 +261,10 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         # PERF: urlencoded bodies of known length through the "query" hot
         # path; the rest, and any subclass that changes how forms are read,
         # through Werkzeug.
-        if not (_reads_forms_plainly(type(self)) and _query.load_urlencoded_form(self)):
+        plain = _plain_form_classes.get(type(self))
+        if plain is None:
+            plain = _reads_forms_plainly(type(self))
+        if not (plain and _query.load_urlencoded_form(self)):
             super()._load_form_data()
         ctx = _cv_app.get(None)
         if (
@@ -280,7 +283,6 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         (``application/x-www-form-urlencoded`` or ``multipart/form-data``)."""
         self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
-
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         try:
