@@ -311,7 +311,7 @@ cdef str _URLENCODED_PARAMS = _URLENCODED + ";"
 cdef object _BytesIO = BytesIO
 
 
-def load_urlencoded_form(request):
+def load_urlencoded_form(request, config=None):
     """Read and parse the ``application/x-www-form-urlencoded`` body of known
     length of a plain :class:`~fastmicro.Request` as Werkzeug's form parsing
     would, setting its ``stream``, ``form`` and ``files``; or return
@@ -338,11 +338,21 @@ def load_urlencoded_form(request):
     ):
         return False
     size_obj = int(length)
-    limit = request.max_content_length
-    if limit is not None and size_obj > limit:
+    if config is None:
+        max_content_length = request.max_content_length
+        max_form_memory_size = request.max_form_memory_size
+    else:
+        # The request's own limits, else the app's, as Request's properties
+        # give them inside an app context.
+        max_content_length = request._max_content_length
+        if max_content_length is None:
+            max_content_length = config["MAX_CONTENT_LENGTH"]
+        max_form_memory_size = request._max_form_memory_size
+        if max_form_memory_size is None:
+            max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
+    if max_content_length is not None and size_obj > max_content_length:
         raise RequestEntityTooLarge()
-    limit = request.max_form_memory_size
-    if limit is not None and size_obj > limit:
+    if max_form_memory_size is not None and size_obj > max_form_memory_size:
         raise RequestEntityTooLarge()
     body = _read_exactly(environ["wsgi.input"], size_obj)
     cls = request.parameter_storage_class

@@ -261,12 +261,12 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         # PERF: urlencoded bodies of known length through the "query" hot
         # path; the rest, and any subclass that changes how forms are read,
         # through Werkzeug.
+        ctx = _cv_app.get(None)
         plain = _plain_form_classes.get(type(self))
         if plain is None:
             plain = _reads_forms_plainly(type(self))
-        if not (plain and _query.load_urlencoded_form(self)):
+        if not (plain and _query.load_urlencoded_form(self, None if ctx is None else ctx.app.config)):
             super()._load_form_data()
-        ctx = _cv_app.get(None)
         if (
             ctx is not None
             and ctx.app.debug
@@ -303,6 +303,8 @@ _FORM_PATH_STANDS_IN_FOR = (
     "stream",
     "content_length",
     "mimetype",
+    "max_content_length",
+    "max_form_memory_size",
 )
 _plain_form_classes: dict[type, bool] = {}
 

@@ -195,3 +195,32 @@ def test_bodies_arriving_in_pieces(fw, stream, declared, status):
     assert got == status
     if status == "200 OK":
         assert b'["b","22"]' in out
+
+
+@pytest.mark.parametrize(("attribute", "limit", "status"), [
+    ("max_content_length", 4, 413), ("max_content_length", 100, 200),
+    ("max_form_memory_size", 4, 413), ("max_form_memory_size", 100, 200),
+])
+def test_a_request_limit_set_in_a_hook_wins_over_the_config(fw, attribute, limit, status):
+    application = _form_app(fw)
+    application.config["MAX_CONTENT_LENGTH"] = 1000
+    application.config["MAX_FORM_MEMORY_SIZE"] = 1000
+
+    @application.before_request
+    def tighten():
+        setattr(fw.request, attribute, limit)
+
+    response = application.test_client().post("/", data="a=1&b=2", content_type=URLENCODED)
+    assert response.status_code == status
+
+
+def test_limits_outside_an_app_context():
+    from fastmicro.wrappers import Request
+
+    env = EnvironBuilder(method="POST", data=b"a=1", content_type=URLENCODED).get_environ()
+    request = Request(env)
+    request.max_form_memory_size = 2
+    with pytest.raises(Exception) as raised:
+        request.form
+    assert getattr(raised.value, "code", None) == 413
+    assert Request(EnvironBuilder(method="POST", data=b"a=1", content_type=URLENCODED).get_environ()).form["a"] == "1"

@@ -101,11 +101,12 @@ _URLENCODED = "application/x-www-form-urlencoded"
 _URLENCODED_PARAMS = _URLENCODED + ";"
 
 
-def load_urlencoded_form(request: t.Any) -> bool:
+def load_urlencoded_form(request: t.Any, config: t.Any = None) -> bool:
     """Read and parse the ``application/x-www-form-urlencoded`` body of
     known length of a plain :class:`~fastmicro.Request` as Werkzeug's form
     parsing would, setting its ``stream``, ``form`` and ``files``; or return
-    ``False`` to leave the request to Werkzeug.
+    ``False`` to leave the request to Werkzeug. ``config`` is the current
+    app's config (``None`` outside an app context).
 
     The same limits apply (``max_content_length``, then
     ``max_form_memory_size``, each a 413), a body shorter than its
@@ -128,11 +129,21 @@ def load_urlencoded_form(request: t.Any) -> bool:
     ):
         return False
     size = int(length)
-    limit = request.max_content_length
-    if limit is not None and size > limit:
+    if config is None:
+        max_content_length = request.max_content_length
+        max_form_memory_size = request.max_form_memory_size
+    else:
+        # The request's own limits, else the app's, as Request's properties
+        # give them inside an app context.
+        max_content_length = request._max_content_length
+        if max_content_length is None:
+            max_content_length = config["MAX_CONTENT_LENGTH"]
+        max_form_memory_size = request._max_form_memory_size
+        if max_form_memory_size is None:
+            max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
+    if max_content_length is not None and size > max_content_length:
         raise RequestEntityTooLarge()
-    limit = request.max_form_memory_size
-    if limit is not None and size > limit:
+    if max_form_memory_size is not None and size > max_form_memory_size:
         raise RequestEntityTooLarge()
     body = _read_exactly(environ["wsgi.input"], size)
     cls = request.parameter_storage_class
