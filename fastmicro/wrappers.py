@@ -267,12 +267,13 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
             plain = _reads_forms_plainly(type(self))
         if not (plain and _query.load_urlencoded_form(self, None if ctx is None else ctx.app.config)):
             super()._load_form_data()
-        if (
-            ctx is not None
-            and ctx.app.debug
-            and self.mimetype != "multipart/form-data"
-            and not self.files
-        ):
+        if ctx is not None and ctx.app.debug:
+            self._explain_enctype()
+
+    def _explain_enctype(self) -> None:
+        # In debug mode, reading a file from a form that was not sent as
+        # multipart explains the missing enctype (Flask's behaviour).
+        if self.mimetype != "multipart/form-data" and not self.files:
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)
@@ -281,7 +282,17 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
     def form(self) -> ImmutableMultiDict[str, str]:
         """The form fields of a ``POST``, ``PUT`` or ``PATCH`` body
         (``application/x-www-form-urlencoded`` or ``multipart/form-data``)."""
-        self._load_form_data()
+        # PERF: _load_form_data's fast case inlined (one frame less).
+        ctx = _cv_app.get(None)
+        if (
+            ctx is not None
+            and _plain_form_classes.get(type(self))
+            and _query.load_urlencoded_form(self, ctx.app.config)
+        ):
+            if ctx.app.debug:
+                self._explain_enctype()
+        else:
+            self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:

@@ -224,3 +224,21 @@ def test_limits_outside_an_app_context():
         request.form
     assert getattr(raised.value, "code", None) == 413
     assert Request(EnvironBuilder(method="POST", data=b"a=1", content_type=URLENCODED).get_environ()).form["a"] == "1"
+
+
+@pytest.mark.parametrize("first", ["form", "files"])
+def test_debug_mode_explains_a_missing_enctype(fw, first):
+    application = fw.Flask(__name__)
+    application.debug = True
+
+    @application.post("/")
+    def upload():
+        getattr(fw.request, first)
+        try:
+            fw.request.files["upload"]
+        except KeyError as e:
+            return type(e).__name__ + ": " + str(e).split("\n")[0][:60]
+        return "no error"
+
+    body = application.test_client().post("/", data="upload=a.txt", content_type=URLENCODED).data
+    assert body.startswith(b"DebugFilesKeyError")
