@@ -1,10 +1,13 @@
-"""``python -m fastmicro`` and the ``fastmicro`` console script."""
+"""``python -m fastmicro`` and the ``fastmicro`` console script: the
+command line of :mod:`fastmicro.cli`."""
 from __future__ import annotations
 
 import sys
 
 
 def version_line() -> str:
+    """The first lines of ``fastmicro --version``: the version and which
+    backend (compiled or pure) each hot path uses, then Python's version."""
     import platform
 
     from . import __version__, speedups
@@ -17,12 +20,20 @@ def version_line() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--version"]:
-        print(version_line())
-        return 0
-    print("usage: fastmicro --version", file=sys.stderr)
-    return 2
+    """Run the command line and return its exit status."""
+    from .cli import cli
+
+    try:
+        cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="fastmicro")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -281,8 +281,9 @@ class FlaskCliRunner(CliRunner):
     usually made by :meth:`app.test_cli_runner()
     <fastmicro.FastMicro.test_cli_runner>`.
 
-    A minimal version of Flask's: fastmicro has no ``ScriptInfo``, so unlike
-    Flask no ``obj`` is given to the command unless passed explicitly.
+    As Flask's: commands are given a :class:`~fastmicro.cli.ScriptInfo`
+    that loads this app, so ``with_appcontext`` and the built-in commands
+    (``routes``, ``shell``...) work without app discovery.
 
     :param app: The application under test, kept as :attr:`app`.
     :param kwargs: Passed to :class:`~click.testing.CliRunner`.
@@ -300,13 +301,19 @@ class FlaskCliRunner(CliRunner):
         """Invoke a command in an isolated environment, as
         :meth:`click.testing.CliRunner.invoke`.
 
-        :param cli: The command; by default the app's ``cli`` group, which
-            the application must then have.
+        :param cli: The command; by default the app's ``cli`` group.
         :param args: The command line arguments.
-        :param kwargs: Passed to :meth:`click.testing.CliRunner.invoke`.
+        :param kwargs: Passed to :meth:`click.testing.CliRunner.invoke`;
+            ``obj`` defaults to a :class:`~fastmicro.cli.ScriptInfo` for
+            the app.
 
         .. versionadded:: 0.1
         """
         if cli is None:
-            cli = self.app.cli  # type: ignore[attr-defined]
+            cli = self.app.cli
+        if "obj" not in kwargs:
+            from .cli import ScriptInfo
+
+            app = self.app
+            kwargs["obj"] = ScriptInfo(create_app=lambda: app)
         return super().invoke(cli, args, **kwargs)
