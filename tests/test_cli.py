@@ -10,14 +10,18 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
+import pathlib
 import re
 import sys
+import sysconfig
 import textwrap
 import types
 
 import click
 import pytest
 from click.testing import CliRunner
+
+import fastmicro
 
 from _appfw import app, fw  # noqa: F401
 
@@ -42,8 +46,20 @@ def _isolated(tmp_path, monkeypatch):
     path = list(sys.path)
     yield
     for name in set(sys.modules) - modules:
+        # Only the apps the test discovered: a library module imported for
+        # the first time here (a lazily imported part of fastmicro or
+        # Werkzeug) must stay, or its classes would exist twice.
+        file = getattr(sys.modules[name], "__file__", None)
+        if not file or str(pathlib.Path(file).resolve()).startswith(_LIBRARY_DIRS):
+            continue
         del sys.modules[name]
     sys.path[:] = path
+
+
+_LIBRARY_DIRS = tuple(
+    {str(pathlib.Path(p).resolve()) for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"])}
+    | {str(pathlib.Path(fastmicro.__file__).resolve().parent)}
+)
 
 
 @pytest.fixture
