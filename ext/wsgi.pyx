@@ -24,6 +24,7 @@ __all__ = [
     "headers_contains",
     "headers_get",
     "headers_getitem",
+    "headers_init",
     "headers_iter",
     "headers_len",
     "sendable_as_is",
@@ -130,6 +131,15 @@ cdef _append_slow(list items, key, value):
             items.append((key[5:].replace("_", "-").title(), value))
     elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
         items.append((key.replace("_", "-").title(), value))
+
+
+@cython.binding(True)
+def headers_init(self, environ):
+    """``EnvironHeaders(environ)``: an empty header list and the environ."""
+    # PERF: Werkzeug's __init__ chain (EnvironHeaders, Headers) is two
+    # Python frames for these two attributes.
+    self._list = []
+    self.environ = environ
 
 
 @cython.binding(True)

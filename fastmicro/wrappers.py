@@ -182,7 +182,7 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
             # Werkzeug's request parses the WSGI (latin-1) string as it is,
             # not UTF-8 decoded as ``parse_cookie`` does: keep its result.
             return _parse_wsgi_cookie(cookie, cls=self.dict_storage_class)
-        return _cookies.parse_cookie(cookie, cls=self.dict_storage_class)
+        return _cookies.parse_cookie(cookie, self.dict_storage_class)
 
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]

@@ -31,6 +31,7 @@ def _view_class(module):
         f"Headers_{module.__name__}",
         (WerkzeugEnvironHeaders,),
         {
+            "__init__": module.headers_init,
             "__getitem__": module.headers_getitem,
             "get": module.headers_get,
             "__contains__": module.headers_contains,
@@ -179,3 +180,12 @@ def test_sendable_as_is_matches_werkzeugs_header_fixups(headers):
 def test_sendable_as_is_rejects_malformed_items_like_its_twin(module):
     with pytest.raises((ValueError, TypeError)):
         module.sendable_as_is([("Content-Length",)])
+
+
+def test_the_view_holds_the_environ_and_an_empty_list():
+    environ = {"HTTP_X": "1"}
+    for cls in TWINS + [EnvironHeaders]:
+        headers = cls(environ)
+        assert headers.environ is environ
+        assert headers._list == []
+        assert headers == WerkzeugEnvironHeaders(environ)

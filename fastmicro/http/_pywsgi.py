@@ -24,6 +24,7 @@ __all__ = [
     "headers_contains",
     "headers_get",
     "headers_getitem",
+    "headers_init",
     "headers_iter",
     "headers_len",
     "sendable_as_is",
@@ -66,6 +67,12 @@ def header_items(environ: dict[str, t.Any]) -> list[tuple[str, str]]:
         elif key in _BODY_KEYS and value:
             items.append((key.replace("_", "-").title(), value))
     return items
+
+
+def headers_init(self: t.Any, environ: dict[str, t.Any]) -> None:
+    """``EnvironHeaders(environ)``: an empty header list and the environ."""
+    self._list = []
+    self.environ = environ
 
 
 def headers_getitem(self: t.Any, key: t.Any) -> str:

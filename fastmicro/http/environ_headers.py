@@ -26,6 +26,7 @@ class EnvironHeaders(_WerkzeugEnvironHeaders):
     # PERF: functions of the compiled module bound as methods: a header
     # lookup costs one C call and one dict lookup, with the environ key of
     # each header name computed once per process.
+    __init__ = _wsgi.headers_init  # type: ignore[assignment]
     __getitem__ = _wsgi.headers_getitem  # type: ignore[assignment]
     get = _wsgi.headers_get  # type: ignore[assignment]
     __contains__ = _wsgi.headers_contains  # type: ignore[assignment]
