@@ -273,9 +273,14 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
     def _explain_enctype(self) -> None:
         # In debug mode, reading a file from a form that was not sent as
         # multipart explains the missing enctype (Flask's behaviour).
-        if self.mimetype != "multipart/form-data" and not self.files:
+        files = self.files
+        if self.mimetype != "multipart/form-data" and not files:
             from .debughelpers import attach_enctype_error_multidict
 
+            # The helper changes the class of request.files, and an empty
+            # one may be shared by many requests (the "query" hot path's):
+            # this request gets its own first.
+            self.__dict__["files"] = type(files)()
             attach_enctype_error_multidict(self)
 
     @_from_environ

@@ -242,3 +242,24 @@ def test_debug_mode_explains_a_missing_enctype(fw, first):
 
     body = application.test_client().post("/", data="upload=a.txt", content_type=URLENCODED).data
     assert body.startswith(b"DebugFilesKeyError")
+
+
+def test_debug_enctype_help_leaves_other_requests_alone():
+    """The debug helper changes the class of ``request.files``; the empty
+    files object of urlencoded forms is shared, so it must not be the one."""
+    from fastmicro import speedups
+
+    application = _form_app(fastmicro)
+    application.debug = True
+    for _ in range(3):
+        assert _post(application, b"a=1")[0] == "200 OK"
+    plain = fastmicro.Flask(__name__)
+    seen = []
+
+    @plain.post("/")
+    def files_class():
+        seen.append(type(fastmicro.request.files))
+        return "ok"
+
+    _post(plain, b"a=1")
+    assert seen == [speedups.load("query").ImmutableMultiDict]
