@@ -321,7 +321,6 @@ def load_urlencoded_form(request, config=None):
     # object, a dispatch on the mimetype and two Content-Length parses; for
     # the most common form that is most of the cost of request.form.
     cdef dict d = request.__dict__
-    cdef Py_ssize_t size
     if "form" in d or "stream" in d or request.shallow:
         return False
     environ = request.environ

@@ -262,10 +262,10 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
         # path; the rest, and any subclass that changes how forms are read,
         # through Werkzeug.
         ctx = _cv_app.get(None)
-        plain = _plain_form_classes.get(type(self))
-        if plain is None:
-            plain = _reads_forms_plainly(type(self))
-        if not (plain and _query.load_urlencoded_form(self, None if ctx is None else ctx.app.config)):
+        if not (
+            _reads_forms_plainly(type(self))
+            and _query.load_urlencoded_form(self, None if ctx is None else ctx.app.config)
+        ):
             super()._load_form_data()
         if ctx is not None and ctx.app.debug:
             self._explain_enctype()
@@ -287,17 +287,7 @@ class Request(ParsedRequestHeaders, _WerkzeugRequest):
     def form(self) -> ImmutableMultiDict[str, str]:
         """The form fields of a ``POST``, ``PUT`` or ``PATCH`` body
         (``application/x-www-form-urlencoded`` or ``multipart/form-data``)."""
-        # PERF: _load_form_data's fast case inlined (one frame less).
-        ctx = _cv_app.get(None)
-        if (
-            ctx is not None
-            and _plain_form_classes.get(type(self))
-            and _query.load_urlencoded_form(self, ctx.app.config)
-        ):
-            if ctx.app.debug:
-                self._explain_enctype()
-        else:
-            self._load_form_data()
+        self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:

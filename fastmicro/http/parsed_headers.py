@@ -136,12 +136,7 @@ class ParsedRequestHeaders:
         return _headers.parse_authorization_header(self.headers.get("Authorization"))  # type: ignore[no-any-return]
 
     date = header_property(
-        "Date",
-        None,
-        _headers.parse_date,
-        _headers.http_date,
-        doc="The ``Date`` header, timezone-aware.",
-        read_only=True,
+        "Date", None, _headers.parse_date, doc="The ``Date`` header, timezone-aware.", read_only=True
     )
 
     def _parse_content_type(self) -> None:
