@@ -13,6 +13,8 @@ Scenarios (the app is ``benchmarks/apps``' fastmicro app, the request the one
 ``hello``       ``GET /``: the smallest request cycle;
 ``late_route``  ``GET /user/keys/42`` through the 203-route GitHub table;
 ``json``        ``GET /json?name=bench``: query argument, dict -> JSON;
+``session``     ``GET /session`` with a valid session cookie: verify, decode,
+                re-encode and re-sign it (on the app with a secret key);
 ``router``      ``Map.match_path`` alone, every GitHub route in turn (one
                 "request" is one match), on the backend's matcher.
 
@@ -60,7 +62,7 @@ for _p in (str(HERE), str(REPO)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-SCENARIOS = ("hello", "late_route", "json", "router")
+SCENARIOS = ("hello", "late_route", "json", "session", "router")
 BASELINE_DIR = HERE / "baselines"
 #: A scenario fails when it executes more than this fraction more
 #: instructions per request than its baseline. 10% extra must fail; the
@@ -121,6 +123,18 @@ def workloads(routes_dir: Path | None) -> dict[str, t.Callable[[int], int]]:
         if problems:
             raise RuntimeError(f"{name}: wrong answer: {'; '.join(problems)}")
         runs[name] = lambda n, env=env: _requests(app, env, n)
+
+    # The session scenario runs on its own app, the one with a secret key.
+    from apps.flask_style import make_session_app
+
+    import fastmicro
+
+    session_app = make_session_app(fastmicro)
+    env = by_name["session"].environ()
+    problems = apps.check_response("fastmicro", by_name["session"], apps.call(session_app, env))
+    if problems:
+        raise RuntimeError(f"session: wrong answer: {'; '.join(problems)}")
+    runs["session"] = lambda n: _requests(session_app, env, n)
 
     # The router on the matcher the app itself uses: a fastmicro Map.
     from werkzeug.routing import Rule

@@ -26,7 +26,7 @@ from fastmicro.ctx import AppContext, RequestContext
 from fastmicro.globals import _cv_app, _cv_request
 from fastmicro.json.provider import DefaultJSONProvider
 from fastmicro.routing.exceptions import NeedsFullMatch
-from fastmicro.sessions import SecureCookieSessionInterface
+from fastmicro.sessions import SecureCookieSession, SecureCookieSessionInterface
 from fastmicro.wrappers import (
     Request,
     Response,
@@ -52,6 +52,7 @@ cdef object _HTTPException = HTTPException
 cdef object _NotFound = NotFound
 cdef object _MethodNotAllowed = MethodNotAllowed
 cdef object _NeedsFullMatch = NeedsFullMatch
+cdef object _SecureCookieSession = SecureCookieSession
 
 cdef tuple _NO_ARGS = ()
 
@@ -269,7 +270,13 @@ cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, objec
     if app.after_request_funcs:
         ctx._fresh_response = None
         response = _after_request(app, req, response)
-    if ctx._session is not None or (
+    cdef object session = ctx._session
+    if plan.lazy_session and type(session) is _SecureCookieSession:
+        # FastMicro._finish_session for the stock interface and an opened,
+        # not null, session. Saving it only sets headers, through the
+        # checks of Headers, so a fresh response stays fresh.
+        app.session_interface.save_session(app, session, response)
+    elif session is not None or (
         "HTTP_COOKIE" in req.environ
         and app.session_interface.get_cookie_name(app) in req.environ["HTTP_COOKIE"]
     ):

@@ -17,6 +17,46 @@ def proxy_getattr(self, str name):
     return getattr(getattr(ctx, self._fm_attr), name)
 
 
+cdef inline object _target(self):
+    ctx = get_value(self._fm_var)
+    if ctx is None:
+        raise RuntimeError(self._fm_unbound)
+    return getattr(ctx, self._fm_attr)
+
+
+# PERF: Werkzeug's proxy reaches ``proxy[key]`` through a descriptor that
+# binds a partial per use; ``session["user"]`` is on many views' hot path.
+
+def proxy_getitem(self, key):
+    """``__getitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    return _target(self)[key]
+
+
+def proxy_setitem(self, key, value):
+    """``__setitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    _target(self)[key] = value
+
+
+def proxy_delitem(self, key):
+    """``__delitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    del _target(self)[key]
+
+
+def proxy_contains(self, key):
+    """``__contains__`` of :class:`fastmicro.globals._FastProxy`."""
+    return key in _target(self)
+
+
+def request_context_session(ctx):
+    """``RequestContext.session``: the request's session, opened on first
+    use; every use marks it accessed, so the response varies on ``Cookie``."""
+    session = ctx._session
+    if session is None:
+        session = ctx._session = ctx.app._open_session(ctx.request)
+    session.accessed = True
+    return session
+
+
 cdef class lazy_attribute:
     """A lazily computed attribute: the first read computes the value and
     stores it in the instance ``__dict__``, which then shadows this non-data

@@ -853,6 +853,8 @@ cdef int _stream_ready(z_stream* zs, bint* ready, int mem_level) noexcept:
 # 2**(4 + 6) - 1 = 1023 symbols, so the whole input is one block as with
 # memory level 8's 16383).
 DEF _SMALL_MAX = 1000
+# Payloads this short are never compressed (the twin's NEVER_SHORTER).
+DEF _NEVER_SHORTER = 10
 # Fewest candidates deflate level 6 follows along a hash chain (max_chain
 # 128, divided by 4 once a match of good_length 8 is found).
 DEF _MIN_CHAIN = 32
@@ -939,6 +941,11 @@ cdef bytes _urlsafe_dump(bytes data):
         if PyBytes_GET_SIZE(compressed) < n - 1:
             return b"." + b64encode(compressed)
         return b64encode(data)
+    if n <= _NEVER_SHORTER:
+        # PERF: compression cannot win (see the twin's NEVER_SHORTER).
+        out = PyBytes_FromStringAndSize(NULL, _b64_len(n))
+        _b64_encode(src, n, <unsigned char*>PyBytes_AS_STRING(out))
+        return out
     room = n + (n >> 12) + (n >> 14) + (n >> 25) + 64  # >= deflateBound
     if room > _STACK_OUT:
         buf = <unsigned char*>PyMem_Malloc(room)

@@ -26,7 +26,7 @@ from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
 from .json.provider import DefaultJSONProvider
 from .routing.exceptions import NeedsFullMatch
-from .sessions import SecureCookieSessionInterface
+from .sessions import SecureCookieSession, SecureCookieSessionInterface
 from .wrappers import Request, Response, _content_type_for, _is_plain_response_class, _status_line
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -301,7 +301,13 @@ def _full_dispatch(app: FastMicro, ctx: RequestContext, req: Request, plan: _Pla
                 for func in reversed(app.after_request_funcs[name]):
                     response = app.ensure_sync(func)(response)
     environ = req.environ
-    if ctx._session is not None or (
+    session = ctx._session
+    if plan.lazy_session and type(session) is SecureCookieSession:
+        # FastMicro._finish_session for the stock interface and an opened,
+        # not null, session. Saving it only sets headers, through the
+        # checks of Headers, so a fresh response stays fresh.
+        app.session_interface.save_session(app, session, response)
+    elif session is not None or (
         "HTTP_COOKIE" in environ
         and app.session_interface.get_cookie_name(app) in environ["HTTP_COOKIE"]
     ):

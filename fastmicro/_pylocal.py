@@ -13,6 +13,44 @@ def proxy_getattr(self: t.Any, name: str) -> t.Any:
     return getattr(getattr(ctx, self._fm_attr), name)
 
 
+def _target(proxy: t.Any) -> t.Any:
+    ctx = proxy._fm_var.get(None)
+    if ctx is None:
+        raise RuntimeError(proxy._fm_unbound)
+    return getattr(ctx, proxy._fm_attr)
+
+
+def proxy_getitem(self: t.Any, key: t.Any) -> t.Any:
+    """``__getitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    return _target(self)[key]
+
+
+def proxy_setitem(self: t.Any, key: t.Any, value: t.Any) -> None:
+    """``__setitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    _target(self)[key] = value
+
+
+def proxy_delitem(self: t.Any, key: t.Any) -> None:
+    """``__delitem__`` of :class:`fastmicro.globals._FastProxy`."""
+    del _target(self)[key]
+
+
+def proxy_contains(self: t.Any, key: t.Any) -> bool:
+    """``__contains__`` of :class:`fastmicro.globals._FastProxy`."""
+    return key in _target(self)
+
+
+def request_context_session(ctx: t.Any) -> t.Any:
+    """``RequestContext.session``: the request's session, opened on first
+    use; every use marks it accessed, so the response varies on ``Cookie``."""
+    session = ctx._session
+    if session is None:
+        session = ctx._session = ctx.app._open_session(ctx.request)
+    session.accessed = True
+    return session
+
+
+
 class lazy_attribute:
     """A lazily computed attribute.
 

@@ -20,7 +20,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 _sentinel = object()
-_lazy_attribute = speedups.load("local").lazy_attribute
+_local = speedups.load("local")
+_lazy_attribute = _local.lazy_attribute
 
 
 class _AppCtxGlobals:
@@ -235,19 +236,16 @@ class RequestContext:
         use (matching does not need it)."""
         return self.app.create_url_adapter(self.request)
 
-    @property
-    def session(self) -> SessionMixin:
-        """The session of this request, opened on first use. Every use
-        marks it accessed, so the response varies on ``Cookie``."""
-        session = self._session
-        if session is None:
-            session = self._session = self.app._open_session(self.request)
-        session.accessed = True
-        return session
-
-    @session.setter
-    def session(self, value: SessionMixin | None) -> None:
+    def _set_session(self, value: SessionMixin | None) -> None:
         self._session = value
+
+    # PERF: read through the ``session`` proxy on every use of the session.
+    session = property(
+        _local.request_context_session,
+        _set_session,
+        doc="""The session of this request, opened on first use. Every use
+        marks it accessed, so the response varies on ``Cookie``.""",
+    )
 
     def copy(self) -> RequestContext:
         """A copy of this context with the same request and session."""

@@ -37,20 +37,28 @@ _cv_app: ContextVar[AppContext] = ContextVar("fastmicro.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("fastmicro.request_ctx")
 
 
+_local = speedups.load("local")
+
+
 class _FastProxy(LocalProxy):  # type: ignore[type-arg]
     """A :class:`~werkzeug.local.LocalProxy` with a faster attribute path.
 
     PERF: Werkzeug's proxy resolves ``proxy.attr`` through a descriptor, a
     partial and two closures; views read ``request.args`` and friends on
     every request, so ``__getattr__`` here is one ``ContextVar.get`` and
-    two ``getattr`` (compiled: the "local" hot path). Everything else
+    two ``getattr`` (compiled: the "local" hot path); item access and
+    ``in`` (``session["user"]``) likewise. Everything else
     (dunder methods, ``_get_current_object``, ``isinstance(x, LocalProxy)``)
     is Werkzeug's.
     """
 
     __slots__ = ("_fm_var", "_fm_attr", "_fm_unbound")
 
-    __getattr__ = speedups.load("local").proxy_getattr
+    __getattr__ = _local.proxy_getattr
+    __getitem__ = _local.proxy_getitem
+    __setitem__ = _local.proxy_setitem
+    __delitem__ = _local.proxy_delitem
+    __contains__ = _local.proxy_contains
 
 
 def _make_proxy(var: ContextVar[t.Any], attr: str, message: str) -> t.Any:

@@ -7,10 +7,14 @@ import hashlib
 import typing as t
 from datetime import datetime, timezone
 
-from werkzeug.datastructures import CallbackDict, Headers
+from werkzeug.datastructures import CallbackDict
 
+from . import speedups
 from .json.tag import TaggedJSONSerializer
-from .signing import BadData, URLSafeTimedSerializer
+from .signing import URLSafeTimedSerializer
+
+#: Opens and saves :class:`SecureCookieSessionInterface`'s sessions.
+_cookie_session = speedups.load("sessions")
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import FastMicro
@@ -52,10 +56,16 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     modified = False
 
     def __init__(self, initial: t.Any = None) -> None:
-        def on_update(self: SecureCookieSession) -> None:
-            self.modified = True
+        super().__init__(initial, _mark_modified)
 
-        super().__init__(initial, on_update)
+    # PERF: ``session[key] = value`` is on the hot path of every view that
+    # writes the session; this is CallbackDict's, without its wrapper frame.
+    __setitem__ = _cookie_session.session_setitem
+
+
+def _mark_modified(session: SecureCookieSession) -> None:
+    # PERF: one function for every session, not a closure per session.
+    session.modified = True
 
 
 class NullSession(SecureCookieSession):
@@ -181,73 +191,9 @@ class SecureCookieSessionInterface(SessionInterface):
         self.__dict__["_serializer_cache"] = (settings, serializer)
         return serializer
 
-    def open_session(self, app: FastMicro, request: Request) -> SecureCookieSession | None:
-        s = self.get_signing_serializer(app)
-        if s is None:
-            return None
-        val = request.cookies.get(self.get_cookie_name(app))
-        if not val:
-            return self.session_class()
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data = s.loads(val, max_age=max_age)
-        except BadData:
-            # A bad or expired signature, and also (unlike Flask, which lets
-            # BadPayload escape as a 500) a validly signed payload that does
-            # not decode: every malformed cookie gives a new, empty session.
-            return self.session_class()
-        if not isinstance(data, dict):
-            # Only a holder of the key can sign this, but it is no session.
-            return self.session_class()
-        return self.session_class(data)
-
-    def save_session(self, app: FastMicro, session: SessionMixin, response: Response) -> None:
-        if session.accessed:
-            _vary_on_cookie(response)
-
-        if not session:
-            if session.modified:
-                response.delete_cookie(**self._cookie_settings(app))
-                _vary_on_cookie(response)
-            return
-
-        if not self.should_set_cookie(app, session):
-            return
-
-        expires = self.get_expiration_time(app, session)
-        val = self.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]
-        response.set_cookie(value=val, expires=expires, **self._cookie_settings(app))
-        _vary_on_cookie(response)
-
-    def _cookie_settings(self, app: FastMicro) -> dict[str, t.Any]:
-        # PERF: read only when a cookie is set or deleted, not on every
-        # request that merely touched the session.
-        return {
-            "key": self.get_cookie_name(app),
-            "domain": self.get_cookie_domain(app),
-            "path": self.get_cookie_path(app),
-            "secure": self.get_cookie_secure(app),
-            "partitioned": self.get_cookie_partitioned(app),
-            "samesite": self.get_cookie_samesite(app),
-            "httponly": self.get_cookie_httponly(app),
-        }
-
-
-def _vary_on_cookie(response: Response) -> None:
-    """``response.vary.add("Cookie")``, without building a header set for the
-    common cases (no ``Vary`` yet, or ``Cookie`` already there alone)."""
-    headers = response.headers
-    if type(headers) is not Headers:
-        response.vary.add("Cookie")
-        return
-    # PERF: one pass over the header list instead of Headers.get's
-    # lower-casing lookup; the first Vary is the one Werkzeug parses.
-    current = None
-    for key, value in headers._list:  # type: ignore[attr-defined]
-        if key.lower() == "vary":
-            current = value
-            break
-    if current is None:
-        headers._list.append(("Vary", "Cookie"))  # type: ignore[attr-defined]
-    elif current != "Cookie":
-        response.vary.add("Cookie")
+    # PERF: the "sessions" hot path, bound as the methods themselves (no
+    # Python frame in between). Unlike Flask, every cookie that does not
+    # verify or decode (a validly signed payload that is no JSON included)
+    # opens a new, empty session, never an error.
+    open_session = _cookie_session.open_session
+    save_session = _cookie_session.save_session

@@ -27,6 +27,7 @@ HOT_PATHS: dict[str, tuple[str, str]] = {
     "cookies": ("fastmicro._ext.cookies", "fastmicro.http._pycookies"),
     "accept": ("fastmicro._ext.accept", "fastmicro.http._pyaccept"),
     "headers": ("fastmicro._ext.headers", "fastmicro.http._pyheaders"),
+    "sessions": ("fastmicro._ext.sessions", "fastmicro._pysessions"),
 }
 
 _loaded: dict[str, tuple[types.ModuleType, str]] = {}

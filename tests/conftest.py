@@ -13,9 +13,11 @@ def pytest_configure(config):
 
 
 #: Set in the process environment by the command line groups, as Flask's
-#: ``FlaskGroup.make_context`` does; a test that runs a CLI group in-process
-#: must not leave it to later tests (``app.run()`` becomes a no-op under it).
-_CLI_FLAGS = ("FASTMICRO_RUN_FROM_CLI", "FLASK_RUN_FROM_CLI")
+#: ``FlaskGroup.make_context`` (and ``--debug``) do; a test that runs a CLI
+#: group in-process must not leave them to later tests (``app.run()`` becomes
+#: a no-op under the first, every later app runs in debug mode under the
+#: second).
+_CLI_FLAGS = ("FASTMICRO_RUN_FROM_CLI", "FLASK_RUN_FROM_CLI", "FASTMICRO_DEBUG", "FLASK_DEBUG")
 
 
 @pytest.fixture(autouse=True)

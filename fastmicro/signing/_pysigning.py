@@ -309,9 +309,19 @@ class SignerCore:
         return value
 
 
+#: Payloads up to this length are never compressed: a zlib stream of one or
+#: more bytes is at least 9 bytes (2 header, 4 checksum, and a deflate block
+#: of at least 3: block header, one literal, end of block), and compression
+#: is kept only when it saves 2 bytes or more. PERF: zlib's set-up costs more
+#: than the rest of signing a small session.
+NEVER_SHORTER = 10
+
+
 def urlsafe_dump_payload(data: bytes) -> bytes:
     """zlib-compressed (marked by a leading ``.``) if that is shorter, then
     URL-safe base64."""
+    if len(data) <= NEVER_SHORTER:
+        return b64encode(data)
     compressed = zlib.compress(data)
     if len(compressed) < len(data) - 1:
         return b"." + b64encode(compressed)
