@@ -1009,6 +1009,7 @@ class FastMicro(Scaffold):
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
         cli.show_server_banner(self.debug, self.name)
+        cli.warn_if_debugger_exposed(t.cast(str, host), bool(options["use_debugger"]))
         from werkzeug.serving import run_simple
 
         try:

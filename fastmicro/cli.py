@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import ipaddress
 import os
+import socket
 import sys
 import traceback
 import typing as t
@@ -642,6 +644,60 @@ def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
         click.echo(f" * Debug mode: {'on' if debug else 'off'}")
 
 
+def reachable_from_other_machines(host: str) -> bool:
+    """Whether a server bound to ``host`` can be reached from the network:
+    anything but a loopback address or a Unix socket (``unix://``).
+
+    A name is resolved and counts as local only if every address it gives
+    is a loopback one; a name that does not resolve, and the empty host
+    (every interface), count as reachable.
+
+    .. versionadded:: 0.1
+    """
+    if host.startswith("unix://"):
+        return False
+    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        addresses = [ipaddress.ip_address(name.partition("%")[0])]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(name, None) if name else []
+        except (OSError, UnicodeError):
+            return True
+        addresses = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in infos]
+    if not addresses:
+        return True
+    return not all(_is_loopback(address) for address in addresses)
+
+
+def _is_loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # ::ffff:127.0.0.1 is loopback too, which ipaddress does not say before
+    # Python 3.13.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def warn_if_debugger_exposed(host: str, use_debugger: bool) -> None:
+    """Warn, on standard error, when the interactive debugger is on and the
+    server is bound to an address other machines can reach: whoever gets
+    the debugger's PIN runs any code in the server's process, and its check
+    of the ``Host`` header is up to the client to pass. Neither Flask nor
+    Werkzeug warns about this. Not repeated in the reloader's child.
+
+    .. versionadded:: 0.1
+    """
+    if not use_debugger or is_running_from_reloader() or not reachable_from_other_machines(host):
+        return
+    click.secho(
+        f" * WARNING: The debugger is on and the server is bound to {host!r}, which other"
+        " machines can reach. Anyone who can reach it and obtains the debugger PIN"
+        " can run any code on this machine. Bind to 127.0.0.1 or turn the debugger"
+        " off (--no-debugger).",
+        fg="red",
+        err=True,
+    )
+
+
 class CertParamType(click.ParamType):
     """``--cert``: a certificate file, ``adhoc``, or the import path of an
     :class:`ssl.SSLContext`.
@@ -787,14 +843,16 @@ def run_command(
             raise err from None
 
     debug = get_debug_flag()
+    use_debugger = debug if debugger is None else debugger
     show_server_banner(debug, info.app_import_path)
+    warn_if_debugger_exposed(host, use_debugger)
     # run_simple prints Werkzeug's "This is a development server" warning.
     run_simple(
         host,
         port,
         app,
         use_reloader=debug if reload is None else reload,
-        use_debugger=debug if debugger is None else debugger,
+        use_debugger=use_debugger,
         threaded=with_threads,
         ssl_context=cert,
         extra_files=extra_files,

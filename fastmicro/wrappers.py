@@ -326,16 +326,26 @@ def _reads_forms_plainly(cls: type) -> bool:
 
 
 _content_types: dict[str, str] = {}
+#: Bound on the cache: a mimetype may come from the request.
+_CONTENT_TYPES_MAX = 256
 
 
 def _content_type_for(mimetype: str) -> str:
+    """The ``Content-Type`` value for ``mimetype`` (the charset added to
+    text types), refused, as Werkzeug's header check does, when it holds a
+    newline (the fast path builds the header list without that check)."""
     # PERF: get_content_type parses the mimetype on each call; a response
     # class has one default mimetype, so the answer is cached.
     try:
         return _content_types[mimetype]
     except KeyError:
-        value = _content_types[mimetype] = get_content_type(mimetype, "utf-8")
-        return value
+        pass
+    value = get_content_type(mimetype, "utf-8")
+    if "\r" in value or "\n" in value:
+        raise ValueError("Header values must not contain newline characters.")
+    if len(_content_types) < _CONTENT_TYPES_MAX:
+        _content_types[mimetype] = value
+    return value
 
 
 class Response(ParsedResponseHeaders, _WerkzeugResponse):

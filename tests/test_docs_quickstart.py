@@ -100,7 +100,7 @@ def test_quickstart_runs(framework, tmp_path, monkeypatch) -> None:
 
 #: Topic pages whose samples are self-contained: they run too.
 TOPIC_PAGES = ["sessions.md", "views.md", "blueprints.md", "signals.md",
-               "templating.md", "testing.md"]
+               "templating.md", "testing.md", "security.md"]
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastmicro"])
