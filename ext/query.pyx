@@ -354,7 +354,8 @@ def load_urlencoded_form(request, config=None):
         raise RequestEntityTooLarge()
     if max_form_memory_size is not None and size_obj > max_form_memory_size:
         raise RequestEntityTooLarge()
-    body = _read_exactly(environ["wsgi.input"], size_obj)
+    # Werkzeug never reads the stream of an empty body (see the twin).
+    body = _read_exactly(environ["wsgi.input"], size_obj) if size_obj else b""
     cls = request.parameter_storage_class
     try:
         # PERF: the typed parser itself, not its Python-level entry point.

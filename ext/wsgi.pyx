@@ -229,7 +229,7 @@ cdef inline bint _ascii_ieq(str key, const char* lower, Py_ssize_t n) noexcept:
     return True
 
 
-cpdef bint sendable_as_is(list header_list) except -1:
+cpdef bint sendable_as_is(object header_list) except -1:
     """Whether the header list needs none of Werkzeug's ``get_wsgi_headers``
     changes: ``Content-Length`` there, no ``Location``/``Content-Location``."""
     cdef bint has_length = False

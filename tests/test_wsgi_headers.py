@@ -177,6 +177,14 @@ def test_sendable_as_is_matches_werkzeugs_header_fixups(headers):
 
 
 @pytest.mark.parametrize("module", TWIN_MODULES)
+@pytest.mark.parametrize("kind", [tuple, iter])
+def test_sendable_as_is_takes_any_iterable_like_its_twin(module, kind):
+    headers = [("Content-Type", "text/plain"), ("Content-Length", "1")]
+    assert module.sendable_as_is(kind(headers)) is True
+    assert module.sendable_as_is(kind(headers + [("Location", "/x")])) is False
+
+
+@pytest.mark.parametrize("module", TWIN_MODULES)
 def test_sendable_as_is_rejects_malformed_items_like_its_twin(module):
     with pytest.raises((ValueError, TypeError)):
         module.sendable_as_is([("Content-Length",)])

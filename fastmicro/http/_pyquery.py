@@ -145,7 +145,9 @@ def load_urlencoded_form(request: t.Any, config: t.Any = None) -> bool:
         raise RequestEntityTooLarge()
     if max_form_memory_size is not None and size > max_form_memory_size:
         raise RequestEntityTooLarge()
-    body = _read_exactly(environ["wsgi.input"], size)
+    # Werkzeug never reads the stream of an empty body (nor should a
+    # failing stream then turn an empty form into a 400).
+    body = _read_exactly(environ["wsgi.input"], size) if size else b""
     cls = request.parameter_storage_class
     try:
         form = parse_query(body, cls)
