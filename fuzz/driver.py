@@ -15,15 +15,13 @@ Everything after the name goes to libFuzzer (``-runs=``,
 Coverage guidance: fastmicro and the references it is compared with are
 instrumented for Python coverage as they are imported (atheris'
 ``instrument_imports``), with atheris' hook that turns ``str`` comparisons
-(``startswith``, ``endswith``) into hints for the mutator (unless
-``FASTMICRO_FUZZ_STR_HOOK=0``). A build from ``fuzz/build_native.sh``
+(``startswith``, ``endswith``) into hints for the mutator. A build from ``fuzz/build_native.sh``
 put first on ``PYTHONPATH`` adds native coverage of the compiled modules.
 """
 from __future__ import annotations
 
 import ast
 import importlib.util
-import os
 import shlex
 import sys
 import types
@@ -37,8 +35,6 @@ TARGETS_DIR = FUZZ_DIR / "targets"
 #: Packages whose Python code gets coverage counters: the code under test and
 #: the references its results are compared with.
 INSTRUMENTED = ["fastmicro", "werkzeug", "itsdangerous", "flask", "harness"]
-#: Set to 0 to leave out atheris' hook of str.startswith/endswith.
-STR_HOOK_VARIABLE = "FASTMICRO_FUZZ_STR_HOOK"
 
 
 def target_path(spec: str) -> Path:
@@ -97,10 +93,8 @@ def load_target(spec: str) -> types.ModuleType:
     include = instrumented_modules(path)
     sys.path.insert(0, str(FUZZ_DIR))  # the targets import harness
     # Not the "RegEx" hook: its pattern proxy takes no ``pos`` argument,
-    # which the parsers pass (``pattern.match(value, pos)``). The "str" hook
-    # doubles the start-up time (about 2 s): short runs may turn it off.
-    if os.environ.get(STR_HOOK_VARIABLE, "1") != "0":
-        atheris.enabled_hooks.add("str")
+    # which the parsers pass (``pattern.match(value, pos)``).
+    atheris.enabled_hooks.add("str")
     with atheris.instrument_imports(include=include or ["-"], exclude=exclusions(include)):
         spec_obj = importlib.util.spec_from_file_location(f"fuzz_target_{path.stem}", path)
         assert spec_obj is not None and spec_obj.loader is not None

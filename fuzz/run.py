@@ -169,8 +169,6 @@ def run_target(name: str, args: argparse.Namespace) -> Result:
     if dictionary.is_file():
         command.append(f"-dict={dictionary}")
     env = dict(os.environ)
-    if args.no_str_hook:
-        env["FASTMICRO_FUZZ_STR_HOOK"] = "0"
     if args.native:
         env.update(native_environment())
     log = logs / f"{stem}.log"
@@ -181,13 +179,17 @@ def run_target(name: str, args: argparse.Namespace) -> Result:
     return parse_output(result, log.read_text(errors="replace"))
 
 
-def report_finding(result: Result) -> None:
+#: Where a report starts in libFuzzer's output, whichever comes first.
+_REPORT_STARTS = (" === Uncaught Python exception", "ALARM:", "ERROR: AddressSanitizer", "ERROR: libFuzzer")
+
+
+def report_finding(result: Result, spec: str) -> None:
     text = result.log.read_text(errors="replace")
-    start = max(text.find(" === Uncaught Python exception"), text.find("==ERROR"), 0)
-    excerpt = "\n".join(text[start:].splitlines()[:40])
+    starts = [i for i in (text.find(marker) for marker in _REPORT_STARTS) if i >= 0]
+    excerpt = "\n".join(text[min(starts, default=0):].splitlines()[:40])
     print(f"  {result.kind or 'failure'} in {result.name}; log: {result.log}")
     for artifact in result.artifacts:
-        print(f"  input saved to {artifact}  (replay: python fuzz/driver.py {result.name} {artifact})")
+        print(f"  input saved to {artifact}  (replay: python fuzz/driver.py {spec} {artifact})")
     print("  " + excerpt.replace("\n", "\n  "))
 
 
@@ -207,8 +209,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="libFuzzer's random seed (default: random)")
     parser.add_argument("--native", action="store_true",
                         help="use the instrumented build of fuzz/build_native.sh")
-    parser.add_argument("--no-str-hook", action="store_true",
-                        help="without atheris' str.startswith/endswith hints (starts 2 s faster)")
     return parser.parse_args(argv)
 
 
@@ -221,7 +221,7 @@ def main(argv: list[str]) -> int:
         print(result.summary(), flush=True)
         if not result.ok:
             failed = True
-            report_finding(result)
+            report_finding(result, name)
     return 1 if failed else 0
 
 

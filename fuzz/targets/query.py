@@ -88,9 +88,9 @@ class Trickle(io.RawIOBase):
         return True
 
     def readinto(self, buffer: t.Any) -> int:
-        # A read of nothing returns nothing, as a socket file's does (a
-        # failing read(0) is tests/test_fuzz_regressions.py's business).
-        if len(buffer) and not self._data and self._fail:
+        # Even a read of nothing fails: Werkzeug never reads the stream of
+        # an empty body (tests/test_fuzz_regressions.py, found here).
+        if not self._data and self._fail:
             raise OSError("connection reset")
         size = min(len(buffer), self._step, len(self._data))
         buffer[:size] = self._data[:size]
