@@ -17,12 +17,21 @@ call the same methods the plain cycle calls.
 """
 from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
 from cpython.object cimport PyObject, PyTypeObject
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
+
+cdef extern from "Python.h":
+    # Only the field the plan reads; Cython's PyTypeObject omits it.
+    ctypedef struct _TaggedType "PyTypeObject":
+        unsigned int tp_version_tag
+    bint PyUnicode_IS_ASCII(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    object PyObject_GenericGetDict(object, void*)
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from fastmicro import _pycycle, signals
-from fastmicro.ctx import AppContext, RequestContext
+from fastmicro import signals
+from fastmicro.config import Config
 from fastmicro.globals import _cv_app, _cv_request
 from fastmicro.json.provider import DefaultJSONProvider
 from fastmicro.routing.exceptions import NeedsFullMatch
@@ -35,18 +44,121 @@ from fastmicro.wrappers import (
     _status_line,
 )
 
-cdef object _plain_wsgi_app = _pycycle.plain_wsgi_app
-cdef object _can_inline = _pycycle.can_inline
-cdef object _stock_wsgi_app = None  # FastMicro.wsgi_app, set by _make_plan
+cdef class RequestContextState:
+    """The state of a request context that the cycle reads and writes on
+    every request; :class:`fastmicro.ctx.RequestContext` adds the methods.
+    PERF: C fields, not instance-dict entries: the compiled cycle sets and
+    reads them without attribute lookups. The pure twin is a plain class.
+
+    The cycle makes the request object on first use of :attr:`request`
+    (PERF: a view that never looks at the request does not pay for it).
+    Until then the context holds what the request is made from.
+
+    .. versionadded:: 0.1
+    """
+
+    cdef public object app
+    cdef public list _cv_tokens
+    #: The session, once opened.
+    cdef public object _session
+    #: Flashed messages, loaded from the session on first use.
+    cdef public object flashes
+    #: Functions registered with after_this_request (None: none yet).
+    cdef public object _after_request_functions
+    #: The response the compiled cycle made and no hook has seen yet.
+    cdef public object _fresh_response
+    # Public (to Python) so the pure cycle runs on these classes too.
+    cdef public object _request
+    # The request to make on first use (_lazy_environ is None: none).
+    cdef public dict _lazy_environ
+    cdef public object _lazy_class
+    cdef public object _lazy_method
+    cdef public object _lazy_match
+    cdef public object _lazy_error
+    # Popped before the request was made: making it now leaves the
+    # environ's None, as popping a made request does.
+    cdef public bint _lazy_popped
+
+    @property
+    def request(self):
+        """The request object of this context."""
+        return self._get_request()
+
+    @request.setter
+    def request(self, value):
+        self._lazy_environ = None
+        self._request = value
+
+    cdef object _get_request(self):
+        if self._lazy_environ is not None:
+            self._make_request()
+        return self._request
+
+    cdef void _make_request(self) except *:
+        # What the cycle did not do yet: RequestContext.__init__'s
+        # ``app.request_class(environ)``, then what matching stored.
+        cdef dict environ = self._lazy_environ
+        cdef object req = _new(self._lazy_class)
+        self._lazy_environ = None
+        req.environ = environ
+        if not self._lazy_popped:
+            environ["werkzeug.request"] = req
+        req.method = self._lazy_method
+        if self._lazy_match is not None:
+            req.url_rule, req.view_args = self._lazy_match
+        elif self._lazy_error is not None:
+            req.routing_exception = self._lazy_error
+        self._request = req
+
+
+cdef class AppContextState:
+    """The state of an app context that the cycle reads and writes on every
+    request; :class:`fastmicro.ctx.AppContext` adds the methods.
+
+    .. versionadded:: 0.1
+    """
+
+    cdef public object app
+    cdef public list _cv_tokens
+
+
+# Bound on first use (_bind): fastmicro.ctx subclasses the classes above,
+# so this module is imported while fastmicro.ctx is being imported.
+cdef object _plain_wsgi_app = None
+cdef object _can_inline = None
+cdef object _stock_wsgi_app = None
+cdef object _app_attrs_shadowed = None
+cdef object RequestContext = None
+cdef object AppContext = None
+
+
+cdef void _bind() except *:
+    global _plain_wsgi_app, _can_inline, _stock_wsgi_app, _app_attrs_shadowed
+    global RequestContext, AppContext
+    from fastmicro import _pycycle, ctx
+
+    _plain_wsgi_app = _pycycle.plain_wsgi_app
+    _can_inline = _pycycle.can_inline
+    _stock_wsgi_app = _pycycle.stock_wsgi_app
+    _app_attrs_shadowed = _pycycle.app_attrs_shadowed
+    RequestContext = ctx.RequestContext
+    AppContext = ctx.AppContext
 cdef object _cv_app_var = _cv_app
 cdef object _cv_request_var = _cv_request
-cdef object _request_started = signals.request_started
-cdef object _request_finished = signals.request_finished
-cdef object _request_tearing_down = signals.request_tearing_down
-cdef object _appcontext_pushed = signals.appcontext_pushed
-cdef object _appcontext_popped = signals.appcontext_popped
-cdef object _appcontext_tearing_down = signals.appcontext_tearing_down
+# PERF: blinker mutates a signal's ``receivers`` dict in place, so the
+# dicts themselves are kept: "anyone connected?" is a C-level size check.
+cdef dict _request_started = signals.request_started.receivers
+cdef dict _request_finished = signals.request_finished.receivers
+cdef dict _request_tearing_down = signals.request_tearing_down.receivers
+cdef dict _appcontext_pushed = signals.appcontext_pushed.receivers
+cdef dict _appcontext_popped = signals.appcontext_popped.receivers
+cdef dict _appcontext_tearing_down = signals.appcontext_tearing_down.receivers
+cdef object _request_started_signal = signals.request_started
+cdef object _request_finished_signal = signals.request_finished
+cdef object _appcontext_pushed_signal = signals.appcontext_pushed
+cdef object _appcontext_popped_signal = signals.appcontext_popped
 cdef object _Headers = Headers
+cdef object _Config = Config
 cdef object _DefaultJSONProvider_response = DefaultJSONProvider.response
 cdef object _HTTPException = HTTPException
 cdef object _NotFound = NotFound
@@ -55,6 +167,7 @@ cdef object _NeedsFullMatch = NeedsFullMatch
 cdef object _SecureCookieSession = SecureCookieSession
 
 cdef tuple _NO_ARGS = ()
+cdef object _MISSING = object()
 
 
 cdef inline object _new(object cls):
@@ -64,47 +177,114 @@ cdef inline object _new(object cls):
     return (<PyTypeObject*>cls).tp_new(cls, <PyObject*>_NO_ARGS, NULL)
 
 
+cdef inline unsigned int _type_tag(object cls):
+    # CPython gives a class a new version tag whenever it or a base class
+    # changes (0: none assigned); its own attribute cache relies on this.
+    return (<_TaggedType*>cls).tp_version_tag
+
+
+cdef inline object _app_attr(object app, dict app_dict, str name):
+    # PERF: ``app.<name>`` for the instance attributes the cycle reads on
+    # every request: one dict lookup instead of a generic attribute lookup.
+    # The plan checked that the app's class defines none of these names, so
+    # the instance dict is where ``getattr`` would find them; a deleted one
+    # falls back to getattr (and its AttributeError). PyDict_GetItem would
+    # also save and restore the error state around the lookup.
+    cdef PyObject* found = PyDict_GetItemWithError(app_dict, name)
+    if found is NULL:
+        return getattr(app, name)
+    return <object>found
+
+
 cdef class _Plan:
     """What was checked once per app, and is re-checked cheaply per request."""
 
     cdef readonly bint inline
+    cdef readonly bint stock_wsgi_app
     cdef readonly object request_class
     cdef readonly object response_class
     cdef readonly object session_interface
     cdef readonly bint lazy_session
     cdef readonly Py_ssize_t app_dict_size
+    # Any of request_class, response_class, session_interface set on the
+    # instance: their identity is re-checked per request.
+    cdef bint instance_classes
+    cdef unsigned int app_tag, request_tag, response_tag
+    # The response class's defaults, valid while response_tag holds.
+    # text_ok: a str return value is made into a response here.
+    cdef readonly bint text_ok
+    cdef object default_mimetype
+    cdef object default_status
+    cdef object status_line
+    cdef object content_type_header
 
 
-cdef _Plan _make_plan(object app):
-    from fastmicro.app import FastMicro
-
-    global _stock_wsgi_app
-    _stock_wsgi_app = FastMicro.wsgi_app
+cdef _Plan _make_plan(object app, dict app_dict):
+    if _can_inline is None:
+        _bind()
     cdef _Plan plan = _Plan()
+    cdef object response_class
     plan.request_class = app.request_class
-    plan.response_class = app.response_class
+    plan.response_class = response_class = app.response_class
     plan.session_interface = app.session_interface
     plan.lazy_session = type(app.session_interface) is SecureCookieSessionInterface
-    plan.inline = _can_inline(app)
+    plan.inline = _can_inline(app) and not _app_attrs_shadowed(type(app))
+    plan.stock_wsgi_app = "wsgi_app" not in app_dict and _stock_wsgi_app(app)
+    plan.instance_classes = (
+        "request_class" in app_dict
+        or "response_class" in app_dict
+        or "session_interface" in app_dict
+    )
+    if plan.inline:
+        try:
+            plan.default_mimetype = response_class.default_mimetype
+            plan.default_status = response_class.default_status
+            plan.text_ok = (
+                plan.default_mimetype is not None
+                and bool(response_class.automatically_set_content_length)
+            )
+            if plan.text_ok:
+                plan.status_line = _status_line(plan.default_status)
+                plan.content_type_header = _content_type_header(plan.default_mimetype)
+        except Exception:
+            # Whatever made this fail fails again, in its place, when the
+            # response is made the general way.
+            plan.text_ok = False
+    # Read after the attribute lookups above, which (re)assign the tags.
+    plan.app_tag = _type_tag(type(app))
+    plan.request_tag = _type_tag(plan.request_class) if isinstance(plan.request_class, type) else 0
+    plan.response_tag = _type_tag(response_class) if isinstance(response_class, type) else 0
     return plan
 
 
-cdef inline _Plan _plan_for(object app):
+cdef inline _Plan _plan_for(object app, dict app_dict):
     cdef _Plan plan
-    cdef dict app_dict = app.__dict__
-    cdef object found = app_dict.get("_cycle_plan")
-    if type(found) is _Plan:
+    cdef PyObject* found = PyDict_GetItemWithError(app_dict, "_cycle_plan")
+    if found is not NULL and type(<object>found) is _Plan:
         plan = <_Plan>found
         # An instance attribute that overrides an inlined method adds a key
-        # to the app's __dict__; any new key (rare after start-up) re-plans.
+        # to the app's __dict__; any new key (rare after start-up) re-plans,
+        # and so does any change to the app's, request's or response's
+        # class (a new version tag; 0 means none, which never matches).
         if (
             len(app_dict) == plan.app_dict_size
-            and app.request_class is plan.request_class
-            and app.response_class is plan.response_class
-            and app.session_interface is plan.session_interface
+            and plan.app_tag != 0
+            and _type_tag(type(app)) == plan.app_tag
+            and plan.request_tag != 0
+            and _type_tag(plan.request_class) == plan.request_tag
+            and plan.response_tag != 0
+            and _type_tag(plan.response_class) == plan.response_tag
+            and (
+                not plan.instance_classes
+                or (
+                    app.request_class is plan.request_class
+                    and app.response_class is plan.response_class
+                    and app.session_interface is plan.session_interface
+                )
+            )
         ):
             return plan
-    plan = _make_plan(app)
+    plan = _make_plan(app, app_dict)
     app_dict["_cycle_plan"] = plan
     plan.app_dict_size = len(app_dict)
     return plan
@@ -114,44 +294,77 @@ def app_call(app, environ, start_response):
     """``FastMicro.__call__``: call ``app.wsgi_app``, which middleware may
     have replaced. PERF: a compiled function binds as a method, and the stock
     ``wsgi_app`` is entered without its Python frame."""
-    if type(environ) is dict and "wsgi_app" not in app.__dict__ and (
-        type(app).wsgi_app is _stock_wsgi_app
-    ):
-        return _handle(app, <dict>environ, start_response)
+    cdef dict app_dict
+    cdef _Plan plan
+    if type(environ) is dict:
+        app_dict = PyObject_GenericGetDict(app, NULL)
+        plan = _plan_for(app, app_dict)
+        if plan.stock_wsgi_app:
+            return _handle(app, app_dict, plan, <dict>environ, start_response)
     return app.wsgi_app(environ, start_response)
 
 
 def wsgi_app(app, dict environ, start_response):
     """Handle one request on ``app`` (see :meth:`FastMicro.wsgi_app`)."""
-    return _handle(app, environ, start_response)
+    cdef dict app_dict = PyObject_GenericGetDict(app, NULL)
+    return _handle(app, app_dict, _plan_for(app, app_dict), environ, start_response)
 
 
-cdef object _handle(object app, dict environ, object start_response):
-    cdef _Plan plan = _plan_for(app)
-    if not plan.inline or app.config["TRUSTED_HOSTS"] is not None:
+cdef inline bint _is(str value, str constant):
+    # PERF: ``value == constant`` for the usual case of another method: the
+    # lengths differ, so no call to compare the characters.
+    return PyUnicode_GET_LENGTH(value) == PyUnicode_GET_LENGTH(constant) and value == constant
+
+
+cdef dict _uppercase_methods = {}
+
+
+cdef inline object _upper(object method):
+    # PERF: ``method.upper()`` is a method call; the few methods a server
+    # sees are remembered (a bounded cache: clients choose the string).
+    cdef PyObject* found
+    if type(method) is str:
+        found = PyDict_GetItemWithError(_uppercase_methods, method)
+        if found is not NULL:
+            return <object>found
+        upper = (<str>method).upper()
+        if len(_uppercase_methods) < 64:
+            _uppercase_methods[method] = upper
+        return upper
+    return method.upper()
+
+
+cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object start_response):
+    if not plan.inline:
+        return _plain_wsgi_app(app, environ, start_response)
+    cdef object config = _app_attr(app, app_dict, "config")
+    cdef PyObject* trusted_hosts = NULL
+    if type(config) is _Config:
+        trusted_hosts = PyDict_GetItemWithError(config, "TRUSTED_HOSTS")
+    if trusted_hosts is NULL:
+        if config["TRUSTED_HOSTS"] is not None:
+            return _plain_wsgi_app(app, environ, start_response)
+    elif <object>trusted_hosts is not None:
         return _plain_wsgi_app(app, environ, start_response)
 
     # -- request and contexts (RequestContext.__init__, push) -----------------
-    cdef object request_class = plan.request_class
-    cdef object req = _new(request_class)
-    req.environ = environ
-    environ["werkzeug.request"] = req
-    cdef object method = environ.get("REQUEST_METHOD", "GET").upper()
-    req.method = method
-
-    cdef object ctx = _new(RequestContext)
+    cdef object raw_method = environ.get("REQUEST_METHOD", _MISSING)
+    cdef object method = "GET" if raw_method is _MISSING else _upper(raw_method)
+    cdef RequestContextState ctx = <RequestContextState>_new(RequestContext)
     ctx.app = app
-    ctx.request = req
+    # The request object is made on first use (RequestContextState).
+    ctx._lazy_environ = environ
+    ctx._lazy_class = plan.request_class
+    ctx._lazy_method = method
 
-    cdef object app_ctx = get_value(_cv_app_var)
-    if app_ctx is None or app_ctx.app is not app:
-        app_ctx = _new(AppContext)
+    cdef object current_app_ctx = get_value(_cv_app_var)
+    cdef AppContextState app_ctx = None
+    if current_app_ctx is None or current_app_ctx.app is not app:
+        app_ctx = <AppContextState>_new(AppContext)
         app_ctx.app = app
         app_ctx._cv_tokens = [PyContextVar_Set(_cv_app_var, app_ctx)]
-        if _appcontext_pushed.receivers:
-            _appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    else:
-        app_ctx = None
+        if _appcontext_pushed:
+            _appcontext_pushed_signal.send(app, _async_wrapper=app.ensure_sync)
     ctx._cv_tokens = [(PyContextVar_Set(_cv_request_var, ctx), app_ctx)]
 
     cdef object error = None
@@ -160,176 +373,260 @@ cdef object _handle(object app, dict environ, object start_response):
         try:
             if not plan.lazy_session:
                 # Opened on push, as Flask does; not a use by the app.
-                ctx._session = app._open_session(req)
-            _match(app, ctx, req, environ, method)
-            response = _full_dispatch(app, ctx, req, plan, method)
+                ctx._session = app._open_session(ctx._get_request())
+            response = _full_dispatch(
+                app, app_dict, ctx, plan, environ, raw_method, method,
+                _match(app, app_dict, ctx, environ, method),
+            )
         except Exception as e:
             error = e
             response = app.handle_exception(e)
         except BaseException as e:
             error = e
             raise
-        return _send(response, environ, start_response, response is ctx._fresh_response)
+        return _send(response, environ, start_response, ctx)
     finally:
         if "werkzeug.debug.preserve_context" in environ:
             environ["werkzeug.debug.preserve_context"](_cv_app_var.get())
             environ["werkzeug.debug.preserve_context"](_cv_request_var.get())
         if error is not None and app.should_ignore_error(error):
             error = None
-        _pop(app, ctx, req, environ, error)
+        _pop(app, app_dict, ctx, environ, error)
 
 
-cdef inline void _match(object app, object ctx, object req, dict environ, object method) except *:
+cdef inline object _match(
+    object app, dict app_dict, RequestContextState ctx, dict environ, object method
+):
     # RequestContext.match_request -> FastMicro._match_request, fast case.
-    cdef object url_map = app.url_map
-    cdef object path
-    if url_map.host_matching or app.subdomain_matching or "HTTP_UPGRADE" in environ:
+    # Returns the (rule, view values) pair it stored on the request, or None
+    # when the request went the long way or did not match.
+    cdef object url_map = _app_attr(app, app_dict, "url_map")
+    cdef object path, pair
+    if (
+        url_map.host_matching
+        or _app_attr(app, app_dict, "subdomain_matching")
+        or "HTTP_UPGRADE" in environ
+    ):
         app._match_request(ctx)
-        return
+        return None
     path = environ.get("PATH_INFO") or ""
-    if not path.isascii():
+    # PERF: a C flag read instead of the isascii() method call.
+    if not (type(path) is str and PyUnicode_IS_ASCII(path)) and not path.isascii():
         path = path.encode("latin1").decode(errors="replace")
     try:
-        req.url_rule, req.view_args = url_map.match_path(
-            path, method, url_map.default_subdomain or ""
-        )
+        pair = url_map.match_path(path, method, url_map.default_subdomain or "")
     except _NeedsFullMatch:
         app._match_request(ctx)
+        return None
     except _HTTPException as e:
-        req.routing_exception = e
+        if ctx._lazy_environ is not None:
+            ctx._lazy_error = e
+        else:
+            ctx._request.routing_exception = e
+        return None
+    if ctx._lazy_environ is not None:
+        ctx._lazy_match = pair
+    else:
+        req = ctx._request
+        req.url_rule, req.view_args = pair
+    return pair
 
 
-cdef object _full_dispatch(object app, object ctx, object req, _Plan plan, object method):
+cdef object _full_dispatch(
+    object app, dict app_dict, RequestContextState ctx, _Plan plan, dict environ,
+    object raw_method, object method, object matched,
+):
     # FastMicro.full_dispatch_request, dispatch_request, finalize_request.
+    # ``matched``: the (rule, view values) pair _match stored on the request.
     cdef object rv = None
     cdef object error
-    if not app._got_first_request:
+    if not _app_attr(app, app_dict, "_got_first_request"):
         app._got_first_request = True
     try:
-        if _request_started.receivers:
-            _request_started.send(app, _async_wrapper=app.ensure_sync)
-        if app.before_request_funcs or app.url_value_preprocessors:
+        if _request_started:
+            _request_started_signal.send(app, _async_wrapper=app.ensure_sync)
+            matched = None  # a receiver may have changed the request
+        if _app_attr(app, app_dict, "before_request_funcs") or _app_attr(
+            app, app_dict, "url_value_preprocessors"
+        ):
             rv = app.preprocess_request()
+            matched = None  # a hook may have changed the request
         if rv is None:
-            error = req.routing_exception
-            if error is not None:
-                if (
-                    (type(error) is _NotFound or type(error) is _MethodNotAllowed)
-                    and not app.error_handler_spec
-                    and not app.trap_http_exception(error)
-                ):
-                    # PERF: what raise_routing_exception, then
-                    # handle_user_exception and handle_http_exception, do
-                    # for an app without error handlers: the error is the
-                    # response.
-                    rv = error
-                else:
-                    app.raise_routing_exception(req)
+            if matched is not None:
+                rv = _call_view(app, app_dict, method, (<tuple>matched)[0], (<tuple>matched)[1])
             else:
-                rv = _call_view(app, req, method)
+                req = ctx._get_request()
+                error = req.routing_exception
+                if error is not None:
+                    if (
+                        (type(error) is _NotFound or type(error) is _MethodNotAllowed)
+                        and not _app_attr(app, app_dict, "error_handler_spec")
+                        and not app.trap_http_exception(error)
+                    ):
+                        # PERF: what raise_routing_exception, then
+                        # handle_user_exception and handle_http_exception, do
+                        # for an app without error handlers: the error is the
+                        # response.
+                        rv = error
+                    else:
+                        app.raise_routing_exception(req)
+                else:
+                    rv = _call_view(app, app_dict, method, req.url_rule, req.view_args)
     except Exception as e:
         rv = app.handle_user_exception(e)
 
     cdef object response
-    cdef object response_class = plan.response_class
     cdef object rv_type = type(rv)
-    if (
-        rv_type is str
-        and response_class.default_mimetype is not None
-        and response_class.automatically_set_content_length
-    ):
-        response = ctx._fresh_response = _text_response(
-            response_class, <str>rv, response_class.default_mimetype
+    cdef object provider, mimetype
+    if rv_type is str and plan.text_ok:
+        return _text_response(
+            app, app_dict, ctx, plan, environ, raw_method, <str>rv,
+            plan.content_type_header,
         )
     elif rv_type is dict or rv_type is list:
         # FastMicro.make_response's branch for these types.
-        provider = app.json
+        provider = _app_attr(app, app_dict, "json")
         mimetype = provider.mimetype
         if mimetype is None:
-            mimetype = response_class.default_mimetype
+            mimetype = plan.default_mimetype
         if (
             type(provider).response is _DefaultJSONProvider_response
-            and response_class.automatically_set_content_length
+            and plan.text_ok
             and mimetype is not None
         ):
             # DefaultJSONProvider.response, with the response made in C.
-            response = ctx._fresh_response = _text_response(
-                response_class, provider._response_body(rv), mimetype
+            return _text_response(
+                app, app_dict, ctx, plan, environ, raw_method,
+                provider._response_body(rv), _content_type_header(mimetype),
             )
-        else:
-            response = provider.response(rv)
+        response = provider.response(rv)
     else:
         response = app.make_response(rv)
+    return _process_response(app, app_dict, ctx, plan, environ, response)
 
+
+cdef object _process_response(
+    object app, dict app_dict, RequestContextState ctx, _Plan plan, dict environ,
+    object response,
+):
     # FastMicro.process_response
     cdef object after_this = ctx._after_request_functions
     if after_this:
         ctx._fresh_response = None
         for func in after_this:
             response = app.ensure_sync(func)(response)
-    if app.after_request_funcs:
+    if _app_attr(app, app_dict, "after_request_funcs"):
         ctx._fresh_response = None
-        response = _after_request(app, req, response)
+        response = _after_request(app, ctx._get_request(), response)
     cdef object session = ctx._session
     if plan.lazy_session and type(session) is _SecureCookieSession:
         # FastMicro._finish_session for the stock interface and an opened,
         # not null, session. Saving it only sets headers, through the
         # checks of Headers, so a fresh response stays fresh.
-        app.session_interface.save_session(app, session, response)
-    elif session is not None or (
-        "HTTP_COOKIE" in req.environ
-        and app.session_interface.get_cookie_name(app) in req.environ["HTTP_COOKIE"]
-    ):
+        plan.session_interface.save_session(app, session, response)
+    elif session is not None or _session_cookie_sent(app, environ):
         ctx._fresh_response = None
         app._finish_session(ctx, response)
-    if _request_finished.receivers:
-        _request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+    if _request_finished:
+        _request_finished_signal.send(app, _async_wrapper=app.ensure_sync, response=response)
     return response
 
 
-cdef dict _content_types = {}
-cdef dict _status_lines = {}
+cdef inline bint _session_cookie_sent(object app, dict environ) except -1:
+    return "HTTP_COOKIE" in environ and (
+        app.session_interface.get_cookie_name(app) in environ["HTTP_COOKIE"]
+    )
 
 
-cdef object _text_response(object response_class, str text, object mimetype):
-    # Response.__init__'s fast case (Response._init_simple), for a class
-    # that _is_plain_response_class vouched for in the plan.
+cdef inline bint _unobserved(object app, dict app_dict, RequestContextState ctx, dict environ) except -1:
+    # Whether process_response would do nothing to the response: no
+    # after-request function, no session to save, no request_finished
+    # receiver. Then nobody sees the response object, so none is made.
+    return (
+        not ctx._after_request_functions
+        and not _app_attr(app, app_dict, "after_request_funcs")
+        and ctx._session is None
+        and not _request_finished
+        and not _session_cookie_sent(app, environ)
+    )
+
+
+cdef dict _content_type_headers = {}
+
+
+cdef object _content_type_header(object mimetype):
+    cdef PyObject* found = PyDict_GetItem(_content_type_headers, mimetype)
+    if found is not NULL:
+        return <object>found
+    header = ("Content-Type", _content_type_for(mimetype))
+    if len(_content_type_headers) < 256:
+        _content_type_headers[mimetype] = header
+    return header
+
+
+# PERF: the Content-Length header of each small body size, made once.
+cdef list _length_headers = [None] * 4096
+
+
+cdef inline object _length_header(Py_ssize_t length):
+    cdef object header
+    if length < 4096:
+        header = _length_headers[length]
+        if header is None:
+            header = _length_headers[length] = ("Content-Length", str(length))
+        return header
+    return ("Content-Length", str(length))
+
+
+cdef object _text_response(
+    object app, dict app_dict, RequestContextState ctx, _Plan plan, dict environ,
+    object raw_method, str text, object content_type_header,
+):
+    # Response.__init__'s fast case (Response._init_simple) for the default
+    # status, for a class that _is_plain_response_class vouched for in the
+    # plan, then process_response.
     cdef bytes body = text.encode()
-    cdef object content_type = _content_types.get(mimetype)
-    if content_type is None:
-        content_type = _content_types[mimetype] = _content_type_for(mimetype)
-    cdef object code = response_class.default_status
-    cdef object line = _status_lines.get(code)
-    if line is None:
-        line = _status_lines[code] = _status_line(code)
-    cdef object response = _new(response_class)
+    cdef object length_header = _length_header(len(body))
+    if (
+        type(raw_method) is str
+        and not _is(<str>raw_method, "HEAD")
+        and _unobserved(app, app_dict, ctx, environ)
+    ):
+        # PERF: what _send would send for the response, without making it:
+        # (status line, header list, body iterable).
+        return (plan.status_line, [content_type_header, length_header], [body])
+    cdef object response = _new(plan.response_class)
     cdef object headers = _new(_Headers)
-    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    headers._list = [content_type_header, length_header]
     response.headers = headers
-    response._status_code = code
-    response._status = line
+    response._status_code = plan.default_status
+    response._status = plan.status_line
     response.direct_passthrough = False
     response._on_close = []
     response.response = [body]
-    return response
+    ctx._fresh_response = response
+    return _process_response(app, app_dict, ctx, plan, environ, response)
 
 
-cdef object _call_view(object app, object req, object method):
+cdef object _call_view(object app, dict app_dict, object method, object rule, object view_args):
     # FastMicro.dispatch_request after the routing check.
-    cdef object rule = req.url_rule
     cdef object view, sync
     cdef dict sync_views
-    if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+    if (
+        _is(<str>method, "OPTIONS") if type(method) is str else method == "OPTIONS"
+    ) and getattr(rule, "provide_automatic_options", False):
         return app.make_default_options_response()
-    view = app.view_functions[rule.endpoint]
-    sync_views = app._sync_views
+    view = _app_attr(app, app_dict, "view_functions")[rule.endpoint]
+    sync_views = _app_attr(app, app_dict, "_sync_views")
     try:
         sync = sync_views[view]
     except KeyError:
         sync = sync_views[view] = app.ensure_sync(view)
     except TypeError:
         sync = app.ensure_sync(view)
-    return sync(**req.view_args)
+    if type(view_args) is dict and not view_args:
+        return sync()  # PERF: no keyword dict to copy
+    return sync(**view_args)
 
 
 cdef object _after_request(object app, object req, object response):
@@ -344,11 +641,17 @@ cdef object _after_request(object app, object req, object response):
 cdef dict _plain_classes = {}
 
 
-cdef object _send(object response, dict environ, object start_response, bint fresh):
-    # Response.__call__'s fast case. ``fresh``: made by _text_response and
-    # not seen by any hook since, so its headers are the two it was made
-    # with and its body is one bytes object.
-    if fresh and environ["REQUEST_METHOD"] != "HEAD":
+cdef object _send(object response, dict environ, object start_response, RequestContextState ctx):
+    # Response.__call__'s fast cases.
+    if type(response) is tuple:
+        # Made by _text_response for nobody to see: (status line, header
+        # list, body). A view's tuple never gets here (make_response).
+        start_response((<tuple>response)[0], (<tuple>response)[1])
+        return (<tuple>response)[2]
+    # A fresh response: made by _text_response and not seen by any hook
+    # since, so its headers are the two it was made with and its body is
+    # one bytes object.
+    if response is ctx._fresh_response and environ["REQUEST_METHOD"] != "HEAD":
         start_response(response._status, list(response.headers._list))
         return response.response
     cdef object body
@@ -392,39 +695,50 @@ cdef object _send(object response, dict environ, object start_response, bint fre
     return response(environ, start_response)
 
 
-cdef void _pop(object app, object ctx, object req, dict environ, object error) except *:
+cdef void _pop(
+    object app, dict app_dict, RequestContextState ctx, dict environ, object error
+) except *:
     # RequestContext.pop, then AppContext.pop, for the usual single push.
     cdef list tokens = ctx._cv_tokens
     if len(tokens) != 1:
         ctx.pop(error)
         return
     cdef object current, token, app_ctx
+    cdef tuple pushed
     try:
-        if app.teardown_request_funcs or _request_tearing_down.receivers:
+        if _app_attr(app, app_dict, "teardown_request_funcs") or _request_tearing_down:
             app.do_teardown_request(error)
-        if "files" in req.__dict__:
+        # An unmade request parsed no files.
+        req = ctx._request
+        if req is not None and "files" in req.__dict__:
             req.close()
     finally:
         current = get_value(_cv_request_var)
-        token, app_ctx = tokens.pop()
+        pushed = tokens.pop()
+        token, app_ctx = pushed
         PyContextVar_Reset(_cv_request_var, token)
-        current.request.environ["werkzeug.request"] = None
+        if current is ctx and ctx._lazy_environ is not None:
+            # Never made: the environ ends as if it had been, and popped.
+            ctx._lazy_environ["werkzeug.request"] = None
+            ctx._lazy_popped = True
+        else:
+            current.request.environ["werkzeug.request"] = None
         if app_ctx is not None:
-            _pop_app(app, app_ctx, error)
+            _pop_app(app, app_dict, app_ctx, error)
         if current is not ctx:
             raise AssertionError(
                 f"Popped wrong request context. ({current!r} instead of {ctx!r})"
             )
 
 
-cdef void _pop_app(object app, object app_ctx, object error) except *:
+cdef void _pop_app(object app, dict app_dict, AppContextState app_ctx, object error) except *:
     cdef list tokens = app_ctx._cv_tokens
     if len(tokens) != 1:
         app_ctx.pop(error)
         return
     cdef object current
     try:
-        if app.teardown_appcontext_funcs or _appcontext_tearing_down.receivers:
+        if _app_attr(app, app_dict, "teardown_appcontext_funcs") or _appcontext_tearing_down:
             app.do_teardown_appcontext(error)
     finally:
         current = get_value(_cv_app_var)
@@ -433,5 +747,5 @@ cdef void _pop_app(object app, object app_ctx, object error) except *:
         raise AssertionError(
             f"Popped wrong app context. ({current!r} instead of {app_ctx!r})"
         )
-    if _appcontext_popped.receivers:
-        _appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
+    if _appcontext_popped:
+        _appcontext_popped_signal.send(app, _async_wrapper=app.ensure_sync)

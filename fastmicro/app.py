@@ -727,7 +727,7 @@ class FastMicro(Scaffold):
         functions (blueprints first, each in reverse order), then save the
         session."""
         ctx = _cv_request.get()
-        for func in ctx._after_request_functions:
+        for func in ctx._after_request_functions or ():
             response = self.ensure_sync(func)(response)
         if self.after_request_funcs:
             for name in chain(ctx.request.blueprints, (None,)):

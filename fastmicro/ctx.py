@@ -22,6 +22,9 @@ if t.TYPE_CHECKING:  # pragma: no cover
 _sentinel = object()
 _local = speedups.load("local")
 _lazy_attribute = _local.lazy_attribute
+# The per-request state of both contexts lives in the cycle's base classes
+# (C fields on the compiled backend).
+_cycle = speedups.load("cycle")
 
 
 class _AppCtxGlobals:
@@ -82,9 +85,9 @@ def after_this_request(f: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.A
             "'after_this_request' can only be used when a request"
             " context is active, such as in a view function."
         )
-    if type(ctx._after_request_functions) is tuple:
+    if ctx._after_request_functions is None:
         ctx._after_request_functions = []
-    ctx._after_request_functions.append(f)  # type: ignore[attr-defined]
+    ctx._after_request_functions.append(f)
     return f
 
 
@@ -128,7 +131,7 @@ def has_app_context() -> bool:
     return _cv_app.get(None) is not None
 
 
-class AppContext:
+class AppContext(_cycle.AppContextState):  # type: ignore[misc,name-defined]
     """The application context: ``current_app`` and ``g``.
 
     Pushed implicitly for each request, or explicitly with
@@ -186,7 +189,7 @@ class AppContext:
         self.pop(exc_value)
 
 
-class RequestContext:
+class RequestContext(_cycle.RequestContextState):  # type: ignore[misc,name-defined]
     """The request context: ``request`` and ``session``.
 
     Made by the app for each request, or with ``app.test_request_context()``.
@@ -197,16 +200,9 @@ class RequestContext:
     .. versionadded:: 0.1
     """
 
-    # PERF: defaults that most requests never change live on the class, so
-    # making a context sets two attributes instead of six.
-    _session: SessionMixin | None = None
-    #: Flashed messages, loaded from the session on first use.
-    flashes: list[tuple[str, str]] | None = None
-    #: Functions registered with :func:`after_this_request`; a tuple until
-    #: the first one is added.
-    _after_request_functions: t.Sequence[t.Callable[[t.Any], t.Any]] = ()
-    #: The response the compiled cycle made and no hook has seen yet.
-    _fresh_response: t.Any = None
+    # The state attributes (app, request, _cv_tokens, _session, flashes,
+    # _after_request_functions, _fresh_response) are declared, with their
+    # None defaults, on the cycle's RequestContextState.
 
     def __init__(
         self,

@@ -1,0 +1,208 @@
+"""The request cycle's fast paths behave as Flask does: the request object
+made on first use, and a response nobody observes sent without making a
+response object. Each case runs the same app on Flask and on fastmicro, on
+both cycles (the compiled one where built) and the plain one."""
+from __future__ import annotations
+
+import importlib
+import os
+
+import flask
+import pytest
+from werkzeug.test import EnvironBuilder
+
+import fastmicro
+from fastmicro import _pycycle
+
+compiled_cycle = None
+if not os.environ.get("FASTMICRO_NO_EXTENSIONS"):
+    compiled_cycle = importlib.import_module("fastmicro._ext.cycle")
+
+CYCLES = [_pycycle.wsgi_app, _pycycle.plain_wsgi_app] + (
+    [compiled_cycle.wsgi_app] if compiled_cycle is not None else []
+)
+
+
+def build(framework, seen):
+    app = framework.Flask(__name__)
+    app.secret_key = "key"
+
+    @app.route("/")
+    def index():
+        return "Hello"
+
+    @app.route("/item/<int:n>")
+    def item(n):
+        req = framework.request
+        seen["request"] = (
+            req.method,
+            req.path,
+            req.url_rule.rule,
+            dict(req.view_args),
+            req.environ.get("werkzeug.request") is req._get_current_object(),
+        )
+        return f"item {n}"
+
+    @app.route("/json")
+    def as_json():
+        return {"a": 1}
+
+    @app.route("/later")
+    def later():
+        @framework.after_this_request
+        def mark(response):
+            response.headers["X-Later"] = "1"
+            return response
+
+        return "later"
+
+    @app.route("/touch")
+    def touch():
+        framework.session.get("x")
+        return "touched"
+
+    return app
+
+
+def call(app, cycle, method, path, **kw):
+    environ = EnvironBuilder(method=method, path=path, **kw).get_environ()
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = list(headers)
+
+    if cycle is None:
+        body_iter = app.wsgi_app(environ, start_response)
+    else:
+        body_iter = cycle(app, environ, start_response)
+    try:
+        body = b"".join(body_iter)
+    finally:
+        close = getattr(body_iter, "close", None)
+        if close is not None:
+            close()
+    # Werkzeug builds Allow from a set: its order is not part of the answer.
+    headers = [
+        (k, ", ".join(sorted(v.split(", "))) if k == "Allow" else v)
+        for k, v in captured["headers"]
+    ]
+    return captured["status"], headers, body, environ
+
+
+CASES = [
+    ("GET", "/", {}),
+    ("HEAD", "/", {}),
+    ("head", "/", {}),
+    ("GET", "/item/7", {}),
+    ("POST", "/item/7", {}),
+    ("GET", "/missing", {}),
+    ("GET", "/json", {}),
+    ("GET", "/later", {}),
+    ("GET", "/touch", {}),
+    ("GET", "/", {"headers": {"Cookie": "session=not-a-valid-cookie"}}),
+    ("GET", "/", {"headers": {"Cookie": "other=1"}}),
+]
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+@pytest.mark.parametrize(("method", "path", "kw"), CASES)
+def test_same_response_and_environ_as_flask(cycle, method, path, kw):
+    flask_seen, seen = {}, {}
+    expected = call(build(flask, flask_seen), None, method, path, **kw)
+    got = call(build(fastmicro, seen), cycle, method, path, **kw)
+    assert got[:3] == expected[:3]
+    # After the request the environ holds None, whether or not the view
+    # looked at the request (Flask makes it, then pops it).
+    assert got[3]["werkzeug.request"] is None
+    assert expected[3]["werkzeug.request"] is None
+    assert seen == flask_seen
+
+
+@pytest.mark.parametrize("cycle", CYCLES[:1] + CYCLES[2:])
+def test_request_is_made_only_when_used(cycle):
+    app = build(fastmicro, {})
+    made = {}
+
+    def preserve(ctx):
+        # Called with each context before it is popped. Read the context's
+        # own slot: ``ctx.request`` would make the request.
+        if isinstance(ctx, fastmicro.ctx.RequestContext):
+            made[path] = ctx._request is not None
+
+    for path in ("/", "/item/3"):
+        environ = EnvironBuilder(path=path).get_environ()
+        environ["werkzeug.debug.preserve_context"] = preserve
+        assert b"".join(cycle(app, environ, lambda *args: None))
+    assert made == {"/": False, "/item/3": True}
+
+
+def test_hooks_see_the_matched_request():
+    app = fastmicro.Flask(__name__)
+    log = []
+
+    @app.url_value_preprocessor
+    def pull(endpoint, values):
+        log.append(values.pop("lang"))
+
+    @app.before_request
+    def before():
+        log.append((fastmicro.request.endpoint, dict(fastmicro.request.view_args)))
+
+    @app.route("/<lang>/page/<int:n>")
+    def page(n):
+        return f"page {n}"
+
+    assert app.test_client().get("/de/page/2").data == b"page 2"
+    assert log == ["de", ("page", {"n": 2})]
+
+
+def test_preserved_context_makes_the_request_after_the_response():
+    # The test client keeps the context of the last request; the request is
+    # made on first use there, after the cycle popped the context, and the
+    # environ keeps the None that popping left.
+    app = build(fastmicro, {})
+    with app.test_client() as client:
+        client.get("/?q=1")
+        assert fastmicro.request.args["q"] == "1"
+        assert fastmicro.request.environ["werkzeug.request"] is None
+
+
+def test_error_handler_sees_the_routing_exception():
+    for framework in (flask, fastmicro):
+        app = framework.Flask(__name__)
+
+        @app.errorhandler(404)
+        def missing(e):
+            req = framework.request
+            return f"{type(req.routing_exception).__name__} {req.path}", 404
+
+        response = app.test_client().get("/nowhere")
+        assert (response.status_code, response.data) == (404, b"NotFound /nowhere")
+
+
+def test_unobserved_response_gets_the_response_class_defaults():
+    class TextResponse(fastmicro.Response):
+        default_mimetype = "text/plain"
+        default_status = 202
+
+    app = fastmicro.Flask(__name__)
+    app.response_class = TextResponse
+    app.route("/")(lambda: "hi")
+    response = app.test_client().get("/")
+    assert response.status == "202 ACCEPTED"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Length"] == "2"
+    # A change to the class after the first request is seen (the cycle's
+    # plan notices the class changed).
+    TextResponse.default_status = 203
+    assert app.test_client().get("/").status_code == 203
+
+
+def test_content_length_header_of_large_bodies():
+    app = fastmicro.Flask(__name__)
+    app.add_url_rule("/big", "big", lambda: "x" * 5000)
+    app.add_url_rule("/small", "small", lambda: "x" * 4095)
+    client = app.test_client()
+    assert client.get("/big").headers["Content-Length"] == "5000"
+    assert client.get("/small").headers["Content-Length"] == "4095"
