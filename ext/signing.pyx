@@ -31,6 +31,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.dict cimport PyDict_GetItem
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_AsUTF8String
 from libc.stdint cimport uint64_t
 from libc.string cimport memcmp, memcpy, memset
 
@@ -39,6 +40,7 @@ import hashlib
 import hmac
 import json
 import struct
+import time
 import zlib
 from datetime import datetime, timezone
 
@@ -63,8 +65,10 @@ __all__ = [
     "load_payload",
     "urlsafe_dump_payload",
     "urlsafe_dumps",
+    "urlsafe_dumps_text",
     "urlsafe_load_payload",
     "urlsafe_loads",
+    "urlsafe_loads_text",
     "want_bytes",
 ]
 
@@ -86,6 +90,51 @@ cdef extern from "openssl/evp.h":
     int EVP_DigestUpdate(EVP_MD_CTX* ctx, const void* d, size_t cnt)
     int EVP_DigestFinal_ex(EVP_MD_CTX* ctx, unsigned char* md, unsigned int* s)
     int EVP_MD_CTX_copy_ex(EVP_MD_CTX* out, const EVP_MD_CTX* in_)
+
+
+# SHA-1 (Flask's session digest) through OpenSSL's low-level functions:
+# their state is a plain struct, copied with memcpy. Deprecated in OpenSSL 3
+# but still built by default; without them this falls back to EVP.
+cdef extern from *:
+    """
+    #include <string.h>
+    #include <openssl/sha.h>
+    #if !defined(OPENSSL_NO_DEPRECATED_3_0) && !defined(OPENSSL_NO_SHA)
+    #define FM_SHA1_AVAILABLE 1
+    #if defined(__GNUC__)
+    #pragma GCC diagnostic push
+    #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    #endif
+    typedef SHA_CTX fm_sha1_ctx;
+    static int fm_sha1_start(fm_sha1_ctx *c, const void *pad, size_t n) {
+        return SHA1_Init(c) == 1 && SHA1_Update(c, pad, n) == 1;
+    }
+    static int fm_sha1_hmac(const fm_sha1_ctx *inner, const fm_sha1_ctx *outer,
+                            const void *msg, size_t n, unsigned char *out) {
+        fm_sha1_ctx c;
+        unsigned char h[SHA_DIGEST_LENGTH];
+        memcpy(&c, inner, sizeof c);
+        if (SHA1_Update(&c, msg, n) != 1 || SHA1_Final(h, &c) != 1) return 0;
+        memcpy(&c, outer, sizeof c);
+        return SHA1_Update(&c, h, sizeof h) == 1 && SHA1_Final(out, &c) == 1;
+    }
+    #if defined(__GNUC__)
+    #pragma GCC diagnostic pop
+    #endif
+    #else
+    #define FM_SHA1_AVAILABLE 0
+    typedef struct { int unused; } fm_sha1_ctx;
+    static int fm_sha1_start(fm_sha1_ctx *c, const void *pad, size_t n) { return 0; }
+    static int fm_sha1_hmac(const fm_sha1_ctx *inner, const fm_sha1_ctx *outer,
+                            const void *msg, size_t n, unsigned char *out) { return 0; }
+    #endif
+    """
+    ctypedef struct fm_sha1_ctx:
+        pass
+    bint FM_SHA1_AVAILABLE
+    int fm_sha1_start(fm_sha1_ctx* c, const void* pad, size_t n) nogil
+    int fm_sha1_hmac(const fm_sha1_ctx* inner, const fm_sha1_ctx* outer, const void* msg,
+                     size_t n, unsigned char* out) nogil
 
 
 cdef extern from "zlib.h":
@@ -166,6 +215,7 @@ cdef object _json_loads = json.loads
 cdef dict _derived_keys = {}
 cdef dict _macs = {}
 cdef object _twin_module = None
+cdef object _time_module = time
 
 cdef z_stream _zs           # memory level 8, as zlib.compress
 cdef bint _zs_ready = False
@@ -422,10 +472,14 @@ cdef class Mac:
     cdef object _digest_method
     cdef EVP_MD_CTX* _evp_inner
     cdef EVP_MD_CTX* _evp_outer
+    cdef bint _sha1
+    cdef fm_sha1_ctx _sha1_inner
+    cdef fm_sha1_ctx _sha1_outer
 
     def __cinit__(self):
         self._evp_inner = NULL
         self._evp_outer = NULL
+        self._sha1 = False
 
     def __dealloc__(self):
         if self._evp_inner != NULL:
@@ -480,6 +534,11 @@ cdef class Mac:
             if self._evp_outer != NULL:
                 EVP_MD_CTX_free(self._evp_outer)
             self._evp_inner = self._evp_outer = NULL
+            return
+        if name == b"sha1" and FM_SHA1_AVAILABLE:
+            self._sha1 = (fm_sha1_start(&self._sha1_inner, PyBytes_AS_STRING(ipad), block_size)
+                          and fm_sha1_start(&self._sha1_outer, PyBytes_AS_STRING(opad),
+                                            block_size))
 
     cdef int _digest_into(self, const unsigned char* msg, Py_ssize_t n,
                           unsigned char* out) noexcept:
@@ -487,6 +546,12 @@ cdef class Mac:
         its length, or -1 if this digest is not done in C."""
         cdef unsigned char inner[_MD_MAX]
         cdef unsigned int k = 0, m = 0
+        if self._sha1:
+            # PERF: the hashed pads copied with memcpy, not EVP_MD_CTX_copy_ex
+            # (which allocates and frees a context per copy in OpenSSL 3).
+            if fm_sha1_hmac(&self._sha1_inner, &self._sha1_outer, msg, n, out):
+                return 20
+            return -1
         if self._evp_inner == NULL:
             return -1
         # PERF: HMAC entirely in C on the hashed pads: two EVP context
@@ -795,7 +860,7 @@ cdef class SignerCore:
         if ts_int is None:
             raise BadTimeSignature("Malformed timestamp", payload=value)
         if max_age is not None:
-            age = get_timestamp() - ts_int
+            age = (_clock() if get_timestamp is _OWN_CLOCK else get_timestamp()) - ts_int
             if age > max_age:
                 raise SignatureExpired(
                     f"Signature age {age} > {max_age} seconds",
@@ -830,6 +895,16 @@ cdef class SignerCore:
 
 def _default_to_datetime(ts):
     return _fromtimestamp(ts, tz=_UTC)
+
+
+# A get_timestamp no caller can pass: _clock() instead of a call.
+cdef object _OWN_CLOCK = object()
+
+
+cdef object _clock():
+    # TimestampSigner.get_timestamp; time.time looked up per call, as
+    # itsdangerous does, so that a test can move the clock.
+    return int(_time_module.time())
 
 
 # ------------------------------------------------------ URL-safe payloads
@@ -1118,3 +1193,40 @@ def urlsafe_loads(SignerCore core not None, serializer, bint is_text, s, bint ti
                          _urlsafe_load(core._unsign_timestamp(<bytes>s, max_age, 2,
                                                               get_timestamp, to_datetime)),
                          is_text)
+
+
+def urlsafe_dumps_text(SignerCore core not None, text, timestamp):
+    """``urlsafe_dumps(core, serializer, {}, obj, timestamp, True)`` for a
+    text serializer whose ``dumps(obj)`` gave the str ``text``."""
+    if type(text) is not str or not core._fast:
+        return _pure().urlsafe_dumps_text(core._twin_core(), text, timestamp)
+    # PERF: no serializer to call and no arguments for it.
+    payload = _urlsafe_dump(PyUnicode_AsUTF8String(text))
+    if timestamp is None:
+        rv = core._signature_of(payload)
+    elif type(timestamp) is int and 0 <= timestamp <= 0xFFFFFFFFFFFFFFFF:
+        rv = core._sign_timestamp(payload, <uint64_t>timestamp)
+    else:
+        rv = core.sign_timestamp(payload, timestamp)
+    return (<bytes>rv).decode("utf-8")
+
+
+def urlsafe_loads_text(SignerCore core not None, s, max_age):
+    """The text ``urlsafe_loads(core, serializer, True, s, True, max_age,
+    False, get_timestamp, None)`` would hand ``serializer.loads``, with
+    TimestampSigner's own clock (``int(time.time())``, looked up per call);
+    :exc:`~itsdangerous.exc.BadPayload` if it is no UTF-8."""
+    if type(s) is str:
+        s = (<str>s).encode("utf-8")
+    if not core._fast or type(s) is not bytes:
+        return _pure().urlsafe_loads_text(core._twin_core(), s, max_age)
+    # PERF: no serializer and no get_timestamp callable to call.
+    payload = _urlsafe_load(core._unsign_timestamp(<bytes>s, max_age, 2, _OWN_CLOCK, None))
+    try:
+        return payload.decode("utf-8")
+    except Exception as e:
+        raise BadPayload(
+            "Could not load the payload because an exception"
+            " occurred on unserializing the data.",
+            original_error=e,
+        ) from e
