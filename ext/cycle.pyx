@@ -26,6 +26,22 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     object PyObject_GenericGetDict(object, void*)
+    PyObject* PyList_GET_ITEM(object, Py_ssize_t)
+
+cdef extern from *:
+    """
+    /* Changes whenever dict d does, and is unique among all dicts: CPython
+       3.11's ma_version_tag. 0 (never trusted) where it is not known. */
+    static unsigned long long __fmc_dict_version(PyObject *d) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        return (unsigned long long)((PyDictObject *)d)->ma_version_tag;
+    #else
+        (void)d;
+        return 0;
+    #endif
+    }
+    """
+    unsigned long long __fmc_dict_version(PyObject* d)
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -132,6 +148,27 @@ cdef object RequestContext = None
 cdef object AppContext = None
 
 
+cdef void _bind_snapshot_names(tuple names) except *:
+    global _SNAPSHOT_NAMES, _CONFIG, _URL_MAP, _SUBDOMAIN_MATCHING, _GOT_FIRST_REQUEST
+    global _BEFORE_REQUEST_FUNCS, _URL_VALUE_PREPROCESSORS, _ERROR_HANDLER_SPEC
+    global _VIEW_FUNCTIONS, _SYNC_VIEWS, _JSON, _AFTER_REQUEST_FUNCS
+    global _TEARDOWN_REQUEST_FUNCS, _TEARDOWN_APPCONTEXT_FUNCS
+    _SNAPSHOT_NAMES = names
+    _CONFIG = names.index("config")
+    _URL_MAP = names.index("url_map")
+    _SUBDOMAIN_MATCHING = names.index("subdomain_matching")
+    _GOT_FIRST_REQUEST = names.index("_got_first_request")
+    _BEFORE_REQUEST_FUNCS = names.index("before_request_funcs")
+    _URL_VALUE_PREPROCESSORS = names.index("url_value_preprocessors")
+    _ERROR_HANDLER_SPEC = names.index("error_handler_spec")
+    _VIEW_FUNCTIONS = names.index("view_functions")
+    _SYNC_VIEWS = names.index("_sync_views")
+    _JSON = names.index("json")
+    _AFTER_REQUEST_FUNCS = names.index("after_request_funcs")
+    _TEARDOWN_REQUEST_FUNCS = names.index("teardown_request_funcs")
+    _TEARDOWN_APPCONTEXT_FUNCS = names.index("teardown_appcontext_funcs")
+
+
 cdef void _bind() except *:
     global _plain_wsgi_app, _can_inline, _stock_wsgi_app, _app_attrs_shadowed
     global RequestContext, AppContext
@@ -141,6 +178,7 @@ cdef void _bind() except *:
     _can_inline = _pycycle.can_inline
     _stock_wsgi_app = _pycycle.stock_wsgi_app
     _app_attrs_shadowed = _pycycle.app_attrs_shadowed
+    _bind_snapshot_names(_pycycle.CYCLE_APP_ATTRS)
     RequestContext = ctx.RequestContext
     AppContext = ctx.AppContext
 cdef object _cv_app_var = _cv_app
@@ -183,17 +221,51 @@ cdef inline unsigned int _type_tag(object cls):
     return (<_TaggedType*>cls).tp_version_tag
 
 
-cdef inline object _app_attr(object app, dict app_dict, str name):
+# Indices into _SNAPSHOT_NAMES (set by _bind from _pycycle.CYCLE_APP_ATTRS).
+cdef Py_ssize_t _CONFIG, _URL_MAP, _SUBDOMAIN_MATCHING, _GOT_FIRST_REQUEST
+cdef Py_ssize_t _BEFORE_REQUEST_FUNCS, _URL_VALUE_PREPROCESSORS, _ERROR_HANDLER_SPEC
+cdef Py_ssize_t _VIEW_FUNCTIONS, _SYNC_VIEWS, _JSON, _AFTER_REQUEST_FUNCS
+cdef Py_ssize_t _TEARDOWN_REQUEST_FUNCS, _TEARDOWN_APPCONTEXT_FUNCS
+cdef tuple _SNAPSHOT_NAMES = ()
+
+# The values of those attributes in the app dict _snapshot_dict (not owned)
+# at version _snapshot_version: while the dict's version is unchanged, so
+# are they.
+cdef PyObject* _snapshot_dict = NULL
+cdef unsigned long long _snapshot_version = 0
+cdef list _snapshot = None
+
+
+cdef inline object _app_attr(object app, dict app_dict, Py_ssize_t index):
     # PERF: ``app.<name>`` for the instance attributes the cycle reads on
-    # every request: one dict lookup instead of a generic attribute lookup.
-    # The plan checked that the app's class defines none of these names, so
-    # the instance dict is where ``getattr`` would find them; a deleted one
-    # falls back to getattr (and its AttributeError). PyDict_GetItem would
-    # also save and restore the error state around the lookup.
-    cdef PyObject* found = PyDict_GetItemWithError(app_dict, name)
-    if found is NULL:
-        return getattr(app, name)
-    return <object>found
+    # every request: a version check and a list read instead of a generic
+    # attribute lookup. The plan checked that the app's class defines none
+    # of these names, so the instance dict is where ``getattr`` finds them.
+    if (
+        <PyObject*>app_dict == _snapshot_dict
+        and __fmc_dict_version(<PyObject*>app_dict) == _snapshot_version
+        and _snapshot_version != 0
+    ):
+        return <object>PyList_GET_ITEM(_snapshot, index)
+    return _app_attr_read(app, app_dict, index)
+
+
+cdef object _app_attr_read(object app, dict app_dict, Py_ssize_t index):
+    # The dict lookup, and a new snapshot when the dict holds every name (a
+    # deleted one falls back to getattr and its AttributeError).
+    global _snapshot_dict, _snapshot_version, _snapshot
+    cdef PyObject* found
+    cdef list values = []
+    for name in _SNAPSHOT_NAMES:
+        found = PyDict_GetItemWithError(app_dict, name)
+        if found is NULL:
+            return getattr(app, _SNAPSHOT_NAMES[index])
+        values.append(<object>found)
+    # No Python code ran since the lookups began: the version is theirs.
+    _snapshot = values
+    _snapshot_dict = <PyObject*>app_dict
+    _snapshot_version = __fmc_dict_version(<PyObject*>app_dict)
+    return values[index]
 
 
 cdef class _Plan:
@@ -337,7 +409,7 @@ cdef inline object _upper(object method):
 cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object start_response):
     if not plan.inline:
         return _plain_wsgi_app(app, environ, start_response)
-    cdef object config = _app_attr(app, app_dict, "config")
+    cdef object config = _app_attr(app, app_dict, _CONFIG)
     cdef PyObject* trusted_hosts = NULL
     if type(config) is _Config:
         trusted_hosts = PyDict_GetItemWithError(config, "TRUSTED_HOSTS")
@@ -400,11 +472,11 @@ cdef inline object _match(
     # RequestContext.match_request -> FastMicro._match_request, fast case.
     # Returns the (rule, view values) pair it stored on the request, or None
     # when the request went the long way or did not match.
-    cdef object url_map = _app_attr(app, app_dict, "url_map")
+    cdef object url_map = _app_attr(app, app_dict, _URL_MAP)
     cdef object path, pair
     if (
         url_map.host_matching
-        or _app_attr(app, app_dict, "subdomain_matching")
+        or _app_attr(app, app_dict, _SUBDOMAIN_MATCHING)
         or "HTTP_UPGRADE" in environ
     ):
         app._match_request(ctx)
@@ -440,14 +512,14 @@ cdef object _full_dispatch(
     # ``matched``: the (rule, view values) pair _match stored on the request.
     cdef object rv = None
     cdef object error
-    if not _app_attr(app, app_dict, "_got_first_request"):
+    if not _app_attr(app, app_dict, _GOT_FIRST_REQUEST):
         app._got_first_request = True
     try:
         if _request_started:
             _request_started_signal.send(app, _async_wrapper=app.ensure_sync)
             matched = None  # a receiver may have changed the request
-        if _app_attr(app, app_dict, "before_request_funcs") or _app_attr(
-            app, app_dict, "url_value_preprocessors"
+        if _app_attr(app, app_dict, _BEFORE_REQUEST_FUNCS) or _app_attr(
+            app, app_dict, _URL_VALUE_PREPROCESSORS
         ):
             rv = app.preprocess_request()
             matched = None  # a hook may have changed the request
@@ -460,7 +532,7 @@ cdef object _full_dispatch(
                 if error is not None:
                     if (
                         (type(error) is _NotFound or type(error) is _MethodNotAllowed)
-                        and not _app_attr(app, app_dict, "error_handler_spec")
+                        and not _app_attr(app, app_dict, _ERROR_HANDLER_SPEC)
                         and not app.trap_http_exception(error)
                     ):
                         # PERF: what raise_routing_exception, then
@@ -485,7 +557,7 @@ cdef object _full_dispatch(
         )
     elif rv_type is dict or rv_type is list:
         # FastMicro.make_response's branch for these types.
-        provider = _app_attr(app, app_dict, "json")
+        provider = _app_attr(app, app_dict, _JSON)
         mimetype = provider.mimetype
         if mimetype is None:
             mimetype = plan.default_mimetype
@@ -515,7 +587,7 @@ cdef object _process_response(
         ctx._fresh_response = None
         for func in after_this:
             response = app.ensure_sync(func)(response)
-    if _app_attr(app, app_dict, "after_request_funcs"):
+    if _app_attr(app, app_dict, _AFTER_REQUEST_FUNCS):
         ctx._fresh_response = None
         response = _after_request(app, ctx._get_request(), response)
     cdef object session = ctx._session
@@ -544,7 +616,7 @@ cdef inline bint _unobserved(object app, dict app_dict, RequestContextState ctx,
     # receiver. Then nobody sees the response object, so none is made.
     return (
         not ctx._after_request_functions
-        and not _app_attr(app, app_dict, "after_request_funcs")
+        and not _app_attr(app, app_dict, _AFTER_REQUEST_FUNCS)
         and ctx._session is None
         and not _request_finished
         and not _session_cookie_sent(app, environ)
@@ -616,8 +688,8 @@ cdef object _call_view(object app, dict app_dict, object method, object rule, ob
         _is(<str>method, "OPTIONS") if type(method) is str else method == "OPTIONS"
     ) and getattr(rule, "provide_automatic_options", False):
         return app.make_default_options_response()
-    view = _app_attr(app, app_dict, "view_functions")[rule.endpoint]
-    sync_views = _app_attr(app, app_dict, "_sync_views")
+    view = _app_attr(app, app_dict, _VIEW_FUNCTIONS)[rule.endpoint]
+    sync_views = _app_attr(app, app_dict, _SYNC_VIEWS)
     try:
         sync = sync_views[view]
     except KeyError:
@@ -706,7 +778,7 @@ cdef void _pop(
     cdef object current, token, app_ctx
     cdef tuple pushed
     try:
-        if _app_attr(app, app_dict, "teardown_request_funcs") or _request_tearing_down:
+        if _app_attr(app, app_dict, _TEARDOWN_REQUEST_FUNCS) or _request_tearing_down:
             app.do_teardown_request(error)
         # An unmade request parsed no files.
         req = ctx._request
@@ -738,7 +810,7 @@ cdef void _pop_app(object app, dict app_dict, AppContextState app_ctx, object er
         return
     cdef object current
     try:
-        if _app_attr(app, app_dict, "teardown_appcontext_funcs") or _appcontext_tearing_down:
+        if _app_attr(app, app_dict, _TEARDOWN_APPCONTEXT_FUNCS) or _appcontext_tearing_down:
             app.do_teardown_appcontext(error)
     finally:
         current = get_value(_cv_app_var)

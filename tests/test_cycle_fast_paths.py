@@ -206,3 +206,33 @@ def test_content_length_header_of_large_bodies():
     client = app.test_client()
     assert client.get("/big").headers["Content-Length"] == "5000"
     assert client.get("/small").headers["Content-Length"] == "4095"
+
+
+def test_app_attributes_rebound_after_first_request_are_seen():
+    # The compiled cycle keeps the app's hook registries between requests
+    # while the app's __dict__ is unchanged; rebinding one changes it.
+    app = fastmicro.Flask(__name__)
+    app.route("/")(lambda: "hi")
+    client = app.test_client()
+    assert client.get("/").data == b"hi"
+    log = []
+    app.teardown_request_funcs = {None: [lambda exc: log.append("down")]}
+    app.view_functions = {"<lambda>": lambda: "rebound"}
+    assert client.get("/").data == b"rebound"
+    assert log == ["down"]
+    # A registry emptied in place is seen too.
+    app.teardown_request_funcs[None].clear()
+    assert client.get("/").data == b"rebound"
+    assert log == ["down"]
+
+
+def test_deleted_app_attribute_fails_as_on_flask():
+    # Not something to do; the cycle's lookup fails as attribute access
+    # does, and the error becomes a 500 as on Flask.
+    for framework in (flask, fastmicro):
+        app = framework.Flask(__name__)
+        app.route("/")(lambda: "hi")
+        client = app.test_client()
+        assert client.get("/").data == b"hi"
+        del app.__dict__["after_request_funcs"]
+        assert client.get("/").status_code == 500
