@@ -1135,6 +1135,17 @@ cdef str _compact_json(object obj):
     return "".join(chunks)
 
 
+cdef object _sign_fast(SignerCore core, bytes payload, object timestamp):
+    # ``sign`` or ``sign_timestamp`` for a core with the typed signer
+    # (core._fast). PERF: the typed signer called directly, no method
+    # dispatch.
+    if timestamp is None:
+        return core._signature_of(payload)
+    if type(timestamp) is int and 0 <= timestamp <= 0xFFFFFFFFFFFFFFFF:
+        return core._sign_timestamp(payload, <uint64_t>timestamp)
+    return core.sign_timestamp(payload, timestamp)
+
+
 def urlsafe_dumps(SignerCore core not None, serializer, dict serializer_kwargs, obj, timestamp,
                   bint is_text):
     """``URLSafe(Timed)Serializer.dumps``: serialize, compress if shorter,
@@ -1153,13 +1164,8 @@ def urlsafe_dumps(SignerCore core not None, serializer, dict serializer_kwargs, 
     payload = _urlsafe_dump(<bytes>dumped)
     if not core._fast:
         rv = core.sign(payload) if timestamp is None else core.sign_timestamp(payload, timestamp)
-    elif timestamp is None:
-        rv = core._signature_of(payload)
-    elif type(timestamp) is int and 0 <= timestamp <= 0xFFFFFFFFFFFFFFFF:
-        # PERF: the typed signer called directly, no method dispatch.
-        rv = core._sign_timestamp(payload, <uint64_t>timestamp)
     else:
-        rv = core.sign_timestamp(payload, timestamp)
+        rv = _sign_fast(core, payload, timestamp)
     if is_text:
         return rv.decode("utf-8")
     return rv
@@ -1202,13 +1208,7 @@ def urlsafe_dumps_text(SignerCore core not None, text, timestamp):
         return _pure().urlsafe_dumps_text(core._twin_core(), text, timestamp)
     # PERF: no serializer to call and no arguments for it.
     payload = _urlsafe_dump(PyUnicode_AsUTF8String(text))
-    if timestamp is None:
-        rv = core._signature_of(payload)
-    elif type(timestamp) is int and 0 <= timestamp <= 0xFFFFFFFFFFFFFFFF:
-        rv = core._sign_timestamp(payload, <uint64_t>timestamp)
-    else:
-        rv = core.sign_timestamp(payload, timestamp)
-    return (<bytes>rv).decode("utf-8")
+    return (<bytes>_sign_fast(core, payload, timestamp)).decode("utf-8")
 
 
 def urlsafe_loads_text(SignerCore core not None, s, max_age):
