@@ -53,7 +53,6 @@ from fastmicro.json.provider import DefaultJSONProvider
 from fastmicro.routing.exceptions import NeedsFullMatch
 from fastmicro.sessions import SecureCookieSession, SecureCookieSessionInterface
 from fastmicro.wrappers import (
-    Request,
     Response,
     _content_type_for,
     _is_plain_response_class,

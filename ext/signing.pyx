@@ -1100,11 +1100,16 @@ cdef object _load_payload(object serializer, bytes payload, bint is_text):
             return serializer.loads(text)
         return serializer.loads(payload)
     except Exception as e:
-        raise BadPayload(
-            "Could not load the payload because an exception"
-            " occurred on unserializing the data.",
-            original_error=e,
-        ) from e
+        raise _unserializing_failed(e) from e
+
+
+cdef object _unserializing_failed(object error):
+    # itsdangerous's error for a payload that did not load.
+    return BadPayload(
+        "Could not load the payload because an exception"
+        " occurred on unserializing the data.",
+        original_error=error,
+    )
 
 
 def load_payload(serializer, payload, is_text):
@@ -1224,9 +1229,5 @@ def urlsafe_loads_text(SignerCore core not None, s, max_age):
     payload = _urlsafe_load(core._unsign_timestamp(<bytes>s, max_age, 2, _OWN_CLOCK, None))
     try:
         return payload.decode("utf-8")
-    except Exception as e:
-        raise BadPayload(
-            "Could not load the payload because an exception"
-            " occurred on unserializing the data.",
-            original_error=e,
-        ) from e
+    except UnicodeDecodeError as e:
+        raise _unserializing_failed(e) from e

@@ -403,12 +403,12 @@ def _full_dispatch(
 
     response_class = plan.response_class
     rv_type = type(rv)
-    if rv_type is str and _text_ok(response_class):
-        return _text_response(
-            app, ctx, plan, environ, raw_method, rv,
-            _content_type_header(response_class.default_mimetype),
-        )
-    if rv_type is dict or rv_type is list:
+    if rv_type is str:
+        defaults = _text_defaults(response_class)
+        if defaults is not None:
+            return _text_response(app, ctx, plan, environ, raw_method, rv, *defaults)
+        response = app.make_response(rv)
+    elif rv_type is dict or rv_type is list:
         # FastMicro.make_response's branch for these types.
         provider = app.json
         mimetype = provider.mimetype
@@ -416,14 +416,14 @@ def _full_dispatch(
             mimetype = response_class.default_mimetype
         if (
             type(provider).response is DefaultJSONProvider.response
-            and _text_ok(response_class)
+            and (defaults := _text_defaults(response_class)) is not None
             and mimetype is not None
         ):
             # DefaultJSONProvider.response, with the response made here.
             return _text_response(
                 app, ctx, plan, environ, raw_method,
                 provider._response_body(rv),  # type: ignore[attr-defined]
-                _content_type_header(mimetype),
+                defaults[0], _content_type_header(mimetype),
             )
         response = provider.response(rv)
     else:
@@ -431,18 +431,20 @@ def _full_dispatch(
     return _process_response(app, ctx, plan, environ, response)
 
 
-def _text_ok(response_class: type[Response]) -> bool:
-    # Whether a str (or JSON) return value is made into a response here:
-    # what the compiled twin's plan computes once per response class (and
-    # leaves to the general way when computing it fails).
+def _text_defaults(response_class: type[Response]) -> tuple[str, tuple[str, str]] | None:
+    # The status line and Content-Type header of a str (or JSON) return
+    # value made into a response here, or None to leave it to the general
+    # way: what the compiled twin's plan computes once per response class
+    # (and leaves to the general way when computing it fails).
     try:
         if response_class.default_mimetype is None or not response_class.automatically_set_content_length:
-            return False
-        _status_line(response_class.default_status)
-        _content_type_header(response_class.default_mimetype)
+            return None
+        return (
+            _status_line(response_class.default_status),
+            _content_type_header(response_class.default_mimetype),
+        )
     except Exception:
-        return False
-    return True
+        return None
 
 
 def _process_response(
@@ -523,6 +525,7 @@ def _text_response(
     environ: dict[str, t.Any],
     raw_method: t.Any,
     text: str,
+    status_line: str,
     content_type_header: tuple[str, str],
 ) -> t.Any:
     # Response.__init__'s fast case (Response._init_simple) for the default
@@ -531,7 +534,6 @@ def _text_response(
     body = text.encode()
     response_class = plan.response_class
     length_header = ("Content-Length", str(len(body)))
-    status_line = _status_line(response_class.default_status)
     if type(raw_method) is str and raw_method != "HEAD" and _unobserved(app, ctx, environ):
         # What _send would send for the response, without making it:
         # (status line, header list, body iterable).

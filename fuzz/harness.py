@@ -18,6 +18,7 @@ atheris reports as a crash and libFuzzer saves the input of.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import types
 import typing as t
 import warnings
@@ -41,6 +42,20 @@ __all__ = [
 
 class Finding(AssertionError):
     """Two implementations disagree, or one raised what it must not."""
+
+
+def signing_on(core_module: types.ModuleType) -> types.ModuleType:
+    """A separate ``fastmicro.signing`` module running on ``core_module``."""
+    spec = importlib.util.find_spec("fastmicro.signing")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    saved = speedups._loaded["signing"]
+    speedups._loaded["signing"] = (core_module, "fuzz")
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        speedups._loaded["signing"] = saved
+    return module
 
 
 def backend_modules(hot_path: str) -> tuple[types.ModuleType, types.ModuleType | None]:

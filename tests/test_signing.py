@@ -597,3 +597,35 @@ def test_odd_inputs_fall_back_identically():
             outcome(lib.Signer("k", digest_method=hashlib.sha3_256).sign, b"v"),
         )
     same(results)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(text=st.text(max_size=300), timestamp=st.integers(0, 2**40), key=st.binary(min_size=1, max_size=40))
+def test_text_sign_and_verify_agree_on_both_cores(text, timestamp, key):
+    # urlsafe_dumps_text / urlsafe_loads_text: the session's sign and verify
+    # in one call each. Both cores make the same token, read each other's
+    # back, and fail alike on a tampered token and on a payload that is no
+    # UTF-8.
+    cores = {name: core.SignerCore([key], b".", hashlib.sha1) for name, core in CORES.items()}
+    token = same({name: CORES[name].urlsafe_dumps_text(c, text, timestamp) for name, c in cores.items()})
+    for form in (token, token.encode()):
+        loaded = same({
+            name: outcome(CORES[name].urlsafe_loads_text, c, form, None) for name, c in cores.items()
+        })
+        if timestamp <= 253_402_300_799:  # later ones are no datetime: ValueError, as itsdangerous
+            assert loaded == ("ok", text)
+    body, _, signature = token.rpartition(".")
+    tampered = body + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    not_utf8 = {
+        name: c.sign_timestamp(CORES[name].urlsafe_dump_payload(b"\xff" + text.encode()), timestamp)
+        for name, c in cores.items()
+    }
+    for bad in (tampered, same(not_utf8)):
+        result = same({
+            name: outcome(CORES[name].urlsafe_loads_text, c, bad, None) for name, c in cores.items()
+        })
+        assert result[0] == "raised"
+    if timestamp <= 253_402_300_799:
+        assert outcome(_pysigning.urlsafe_loads_text, cores["pure"], same(not_utf8), None)[1] is (
+            itsdangerous.BadPayload
+        )

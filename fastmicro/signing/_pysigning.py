@@ -387,6 +387,15 @@ def urlsafe_load_payload(payload: bytes) -> bytes:
     return data
 
 
+def _unserializing_failed(error: Exception) -> BadPayload:
+    """itsdangerous's error for a payload that did not load."""
+    return BadPayload(
+        "Could not load the payload because an exception"
+        " occurred on unserializing the data.",
+        original_error=error,
+    )
+
+
 def load_payload(serializer: t.Any, payload: bytes, is_text: bool) -> t.Any:
     """``serializer.loads`` of the payload (decoded first for a text
     serializer), any error raised as :exc:`~itsdangerous.exc.BadPayload`."""
@@ -395,11 +404,7 @@ def load_payload(serializer: t.Any, payload: bytes, is_text: bool) -> t.Any:
             return serializer.loads(payload.decode("utf-8"))
         return serializer.loads(payload)
     except Exception as e:
-        raise BadPayload(
-            "Could not load the payload because an exception"
-            " occurred on unserializing the data.",
-            original_error=e,
-        ) from e
+        raise _unserializing_failed(e) from e
 
 
 def urlsafe_dumps(
@@ -467,5 +472,8 @@ def urlsafe_loads_text(core: SignerCore, s: str | bytes, max_age: t.Any) -> str:
     TimestampSigner's own clock (``int(time.time())``, looked up per call);
     :exc:`~itsdangerous.exc.BadPayload` if it is no UTF-8."""
     s = want_bytes(s)
-    base64d = core._unsign_timestamp(s, max_age, 2, _clock, None)
-    return load_payload(str, urlsafe_load_payload(base64d), True)  # type: ignore[no-any-return]
+    payload = urlsafe_load_payload(core._unsign_timestamp(s, max_age, 2, _clock, None))
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _unserializing_failed(e) from e

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
-import importlib.util
 import time
 import types
 import typing as t
@@ -36,7 +34,7 @@ from fastmicro import speedups
 from fastmicro.sessions import SecureCookieSessionInterface
 from fastmicro.wrappers import Response
 
-from harness import Finding, Reader, backend_modules, check
+from harness import Finding, Reader, backend_modules, check, signing_on
 
 DESCRIPTION = "open_session with random and validly signed cookies, save_session of random data"
 #: Instrumented for Python coverage: the code this input can reach.
@@ -63,20 +61,6 @@ def configure(application: t.Any) -> t.Any:
 app = configure(fastmicro.FastMicro(__name__))
 flask_app = configure(flask.Flask(__name__))
 flask_interface = flask_app.session_interface
-
-
-def signing_on(core_module: types.ModuleType) -> types.ModuleType:
-    """A separate ``fastmicro.signing`` module running on ``core_module``."""
-    spec = importlib.util.find_spec("fastmicro.signing")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    saved = speedups._loaded["signing"]
-    speedups._loaded["signing"] = (core_module, "fuzz")
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        speedups._loaded["signing"] = saved
-    return module
 
 
 class PureCoreInterface(SecureCookieSessionInterface):

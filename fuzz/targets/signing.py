@@ -17,18 +17,15 @@ around a second boundary cannot disagree on an expiry.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import time
-import types
 import typing as t
 
 import itsdangerous
 from itsdangerous.exc import BadData
 
 from fastmicro import signing as fastmicro_signing
-from fastmicro import speedups
 
-from harness import Reader, backend_modules, check
+from harness import Reader, backend_modules, check, signing_on
 
 DESCRIPTION = "Signer/TimestampSigner/URLSafe(Timed)Serializer with random and validly signed tokens"
 #: Instrumented for Python coverage: the code this input can reach.
@@ -38,20 +35,6 @@ NOW = 1_700_000_000
 time.time = lambda: NOW + 0.5  # type: ignore[assignment]  # frozen for the whole process
 
 core, pure_core = backend_modules("signing")
-
-
-def signing_on(core_module: types.ModuleType) -> types.ModuleType:
-    """A separate ``fastmicro.signing`` module running on ``core_module``."""
-    spec = importlib.util.find_spec("fastmicro.signing")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    saved = speedups._loaded["signing"]
-    speedups._loaded["signing"] = (core_module, "fuzz")
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        speedups._loaded["signing"] = saved
-    return module
 
 
 ours = fastmicro_signing
