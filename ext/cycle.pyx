@@ -18,6 +18,7 @@ call the same methods the plain cycle calls.
 from cpython.contextvars cimport PyContextVar_Set, PyContextVar_Reset, get_value
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
+from cpython.pycapsule cimport PyCapsule_GetPointer
 
 cdef extern from "Python.h":
     # Only the field the plan reads; Cython's PyTypeObject omits it.
@@ -25,6 +26,7 @@ cdef extern from "Python.h":
         unsigned int tp_version_tag
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
+    Py_ssize_t PyDict_GET_SIZE(object)
     object PyObject_GenericGetDict(object, void*)
     PyObject* PyList_GET_ITEM(object, Py_ssize_t)
 
@@ -73,7 +75,12 @@ cdef class RequestContextState:
     """
 
     cdef public object app
-    cdef public list _cv_tokens
+    # The cycle's own push keeps its token and app context in C fields;
+    # _cv_tokens makes the list of (token, app context) pairs from them
+    # when read (PERF: no list and tuple per request).
+    cdef object _push_token
+    cdef object _push_app_ctx
+    cdef list _tokens
     #: The session, once opened.
     cdef public object _session
     #: Flashed messages, loaded from the session on first use.
@@ -93,6 +100,21 @@ cdef class RequestContextState:
     # Popped before the request was made: making it now leaves the
     # environ's None, as popping a made request does.
     cdef public bint _lazy_popped
+
+    @property
+    def _cv_tokens(self):
+        """The (token, pushed app context) pair of each push, last last."""
+        if self._push_token is not None:
+            self._tokens = [(self._push_token, self._push_app_ctx)]
+            self._push_token = self._push_app_ctx = None
+        elif self._tokens is None:
+            self._tokens = []
+        return self._tokens
+
+    @_cv_tokens.setter
+    def _cv_tokens(self, list value):
+        self._push_token = self._push_app_ctx = None
+        self._tokens = value
 
     @property
     def request(self):
@@ -134,7 +156,24 @@ cdef class AppContextState:
     """
 
     cdef public object app
-    cdef public list _cv_tokens
+    # As RequestContextState's: the cycle's push keeps its token here.
+    cdef object _push_token
+    cdef list _tokens
+
+    @property
+    def _cv_tokens(self):
+        """The token of each push, last last."""
+        if self._push_token is not None:
+            self._tokens = [self._push_token]
+            self._push_token = None
+        elif self._tokens is None:
+            self._tokens = []
+        return self._tokens
+
+    @_cv_tokens.setter
+    def _cv_tokens(self, list value):
+        self._push_token = None
+        self._tokens = value
 
 
 # Bound on first use (_bind): fastmicro.ctx subclasses the classes above,
@@ -180,6 +219,24 @@ cdef void _bind() except *:
     _bind_snapshot_names(_pycycle.CYCLE_APP_ATTRS)
     RequestContext = ctx.RequestContext
     AppContext = ctx.AppContext
+    _bind_matcher()
+
+
+# Map.match_path for the cycle, as a C function (the compiled matcher's
+# cycle_match), when the compiled matcher is the one in use.
+ctypedef object (*_cycle_match_t)(object, str, str)
+cdef _cycle_match_t _cycle_match = NULL
+
+
+cdef void _bind_matcher() except *:
+    global _cycle_match
+    from fastmicro.routing import map as routing_map
+
+    capsule = getattr(routing_map._matcher_module, "cycle_match_capsule", None)
+    if capsule is not None:
+        _cycle_match = <_cycle_match_t>PyCapsule_GetPointer(
+            capsule, "fastmicro._ext.matcher.cycle_match"
+        )
 cdef object _cv_app_var = _cv_app
 cdef object _cv_request_var = _cv_request
 # PERF: blinker mutates a signal's ``receivers`` dict in place, so the
@@ -381,6 +438,14 @@ def wsgi_app(app, dict environ, start_response):
     return _handle(app, app_dict, _plan_for(app, app_dict), environ, start_response)
 
 
+cdef inline bint _has_items(object registry) except -1:
+    # ``bool(registry)`` for the app's hook registries. PERF: they are
+    # dicts, whose size is a field read; PyObject_IsTrue is a call.
+    if type(registry) is dict:
+        return PyDict_GET_SIZE(registry) != 0
+    return bool(registry)
+
+
 cdef inline bint _is(str value, str constant):
     # PERF: ``value == constant`` for the usual case of another method: the
     # lengths differ, so no call to compare the characters.
@@ -433,10 +498,11 @@ cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object 
     if current_app_ctx is None or current_app_ctx.app is not app:
         app_ctx = <AppContextState>_new(AppContext)
         app_ctx.app = app
-        app_ctx._cv_tokens = [PyContextVar_Set(_cv_app_var, app_ctx)]
+        app_ctx._push_token = PyContextVar_Set(_cv_app_var, app_ctx)
         if _appcontext_pushed:
             _appcontext_pushed_signal.send(app, _async_wrapper=app.ensure_sync)
-    ctx._cv_tokens = [(PyContextVar_Set(_cv_request_var, ctx), app_ctx)]
+    ctx._push_token = PyContextVar_Set(_cv_request_var, ctx)
+    ctx._push_app_ctx = app_ctx
 
     cdef object error = None
     cdef object response
@@ -473,11 +539,7 @@ cdef inline object _match(
     # when the request went the long way or did not match.
     cdef object url_map = _app_attr(app, app_dict, _URL_MAP)
     cdef object path, pair
-    if (
-        url_map.host_matching
-        or _app_attr(app, app_dict, _SUBDOMAIN_MATCHING)
-        or "HTTP_UPGRADE" in environ
-    ):
+    if _app_attr(app, app_dict, _SUBDOMAIN_MATCHING) or "HTTP_UPGRADE" in environ:
         app._match_request(ctx)
         return None
     path = environ.get("PATH_INFO") or ""
@@ -485,15 +547,23 @@ cdef inline object _match(
     if not (type(path) is str and PyUnicode_IS_ASCII(path)) and not path.isascii():
         path = path.encode("latin1").decode(errors="replace")
     try:
-        pair = url_map.match_path(path, method, url_map.default_subdomain or "")
+        if _cycle_match is not NULL and type(path) is str and type(method) is str:
+            pair = _cycle_match(url_map, <str>path, <str>method)
+        elif url_map.host_matching:
+            pair = None
+        else:
+            pair = url_map.match_path(path, method, url_map.default_subdomain or "")
     except _NeedsFullMatch:
-        app._match_request(ctx)
-        return None
+        pair = None
     except _HTTPException as e:
         if ctx._lazy_environ is not None:
             ctx._lazy_error = e
         else:
             ctx._request.routing_exception = e
+        return None
+    if pair is None:
+        # Host matching, or an answer that needs more than the path.
+        app._match_request(ctx)
         return None
     if ctx._lazy_environ is not None:
         ctx._lazy_match = pair
@@ -517,8 +587,9 @@ cdef object _full_dispatch(
         if _request_started:
             _request_started_signal.send(app, _async_wrapper=app.ensure_sync)
             matched = None  # a receiver may have changed the request
-        if _app_attr(app, app_dict, _BEFORE_REQUEST_FUNCS) or _app_attr(
-            app, app_dict, _URL_VALUE_PREPROCESSORS
+        if (
+            _has_items(_app_attr(app, app_dict, _BEFORE_REQUEST_FUNCS))
+            or _has_items(_app_attr(app, app_dict, _URL_VALUE_PREPROCESSORS))
         ):
             rv = app.preprocess_request()
             matched = None  # a hook may have changed the request
@@ -531,7 +602,7 @@ cdef object _full_dispatch(
                 if error is not None:
                     if (
                         (type(error) is _NotFound or type(error) is _MethodNotAllowed)
-                        and not _app_attr(app, app_dict, _ERROR_HANDLER_SPEC)
+                        and not _has_items(_app_attr(app, app_dict, _ERROR_HANDLER_SPEC))
                         and not app.trap_http_exception(error)
                     ):
                         # PERF: what raise_routing_exception, then
@@ -586,7 +657,7 @@ cdef object _process_response(
         ctx._fresh_response = None
         for func in after_this:
             response = app.ensure_sync(func)(response)
-    if _app_attr(app, app_dict, _AFTER_REQUEST_FUNCS):
+    if _has_items(_app_attr(app, app_dict, _AFTER_REQUEST_FUNCS)):
         ctx._fresh_response = None
         response = _after_request(app, ctx._get_request(), response)
     cdef object session = ctx._session
@@ -615,7 +686,7 @@ cdef inline bint _unobserved(object app, dict app_dict, RequestContextState ctx,
     # receiver. Then nobody sees the response object, so none is made.
     return (
         not ctx._after_request_functions
-        and not _app_attr(app, app_dict, _AFTER_REQUEST_FUNCS)
+        and not _has_items(_app_attr(app, app_dict, _AFTER_REQUEST_FUNCS))
         and ctx._session is None
         and not _request_finished
         and not _session_cookie_sent(app, environ)
@@ -769,15 +840,16 @@ cdef object _send(object response, dict environ, object start_response, RequestC
 cdef void _pop(
     object app, dict app_dict, RequestContextState ctx, dict environ, object error
 ) except *:
-    # RequestContext.pop, then AppContext.pop, for the usual single push.
-    cdef list tokens = ctx._cv_tokens
-    if len(tokens) != 1:
-        ctx.pop(error)
-        return
+    # RequestContext.pop, then AppContext.pop, for the usual single push:
+    # the cycle's own, its token still in the C fields.
+    if ctx._push_token is None:
+        if ctx._tokens is None or len(ctx._tokens) != 1:
+            ctx.pop(error)
+            return
+        ctx._push_token, ctx._push_app_ctx = ctx._tokens.pop()
     cdef object current, token, app_ctx
-    cdef tuple pushed
     try:
-        if _app_attr(app, app_dict, _TEARDOWN_REQUEST_FUNCS) or _request_tearing_down:
+        if _has_items(_app_attr(app, app_dict, _TEARDOWN_REQUEST_FUNCS)) or _request_tearing_down:
             app.do_teardown_request(error)
         # An unmade request parsed no files.
         req = ctx._request
@@ -785,8 +857,9 @@ cdef void _pop(
             req.close()
     finally:
         current = get_value(_cv_request_var)
-        pushed = tokens.pop()
-        token, app_ctx = pushed
+        token = ctx._push_token
+        app_ctx = ctx._push_app_ctx
+        ctx._push_token = ctx._push_app_ctx = None
         PyContextVar_Reset(_cv_request_var, token)
         if current is ctx and ctx._lazy_environ is not None:
             # Never made: the environ ends as if it had been, and popped.
@@ -803,17 +876,23 @@ cdef void _pop(
 
 
 cdef void _pop_app(object app, dict app_dict, AppContextState app_ctx, object error) except *:
-    cdef list tokens = app_ctx._cv_tokens
-    if len(tokens) != 1:
-        app_ctx.pop(error)
-        return
-    cdef object current
+    if app_ctx._push_token is None:
+        if app_ctx._tokens is None or len(app_ctx._tokens) != 1:
+            app_ctx.pop(error)
+            return
+        app_ctx._push_token = app_ctx._tokens.pop()
+    cdef object current, token
     try:
-        if _app_attr(app, app_dict, _TEARDOWN_APPCONTEXT_FUNCS) or _appcontext_tearing_down:
+        if (
+            _has_items(_app_attr(app, app_dict, _TEARDOWN_APPCONTEXT_FUNCS))
+            or _appcontext_tearing_down
+        ):
             app.do_teardown_appcontext(error)
     finally:
         current = get_value(_cv_app_var)
-        PyContextVar_Reset(_cv_app_var, tokens.pop())
+        token = app_ctx._push_token
+        app_ctx._push_token = None
+        PyContextVar_Reset(_cv_app_var, token)
     if current is not app_ctx:
         raise AssertionError(
             f"Popped wrong app context. ({current!r} instead of {app_ctx!r})"

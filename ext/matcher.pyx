@@ -21,6 +21,7 @@ from cpython.list cimport PyList_Append
 from cpython.long cimport PyLong_FromLongLong
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
+from cpython.pycapsule cimport PyCapsule_New
 from cpython.ref cimport Py_INCREF, Py_REFCNT, Py_XDECREF
 from cpython.sequence cimport PySequence_Contains
 from cpython.set cimport PySet_Contains
@@ -75,6 +76,10 @@ cdef extern from *:
        alone decides both attributes). */
     static int __fm_type_plain(PyTypeObject *tp, PyObject *a, PyObject *b) {
         return _PyType_Lookup(tp, a) == NULL && _PyType_Lookup(tp, b) == NULL;
+    }
+    /* The attribute name of tp's MRO (borrowed), or NULL. */
+    static PyObject *__fm_type_attr(PyTypeObject *tp, PyObject *name) {
+        return _PyType_Lookup(tp, name);
     }
     static unsigned int __fm_type_tag(PyTypeObject *tp) {
         return tp->tp_version_tag;
@@ -210,6 +215,7 @@ cdef extern from *:
     """
     PyObject* __fm_instance_dict(PyObject* o)
     int __fm_type_plain(PyTypeObject* tp, PyObject* a, PyObject* b)
+    PyObject* __fm_type_attr(PyTypeObject* tp, object name)
     unsigned int __fm_type_tag(PyTypeObject* tp)
     unsigned long long __fm_dict_version(PyObject* d)
     object __fm_tp_new(object tp, object args)
@@ -1624,6 +1630,10 @@ cdef object _no_match_error(Search* s):
 
 def map_match_path(map, str path_info, str method, str domain=""):
     """Implementation of :meth:`fastmicro.routing.Map.match_path`."""
+    return _match_path(map, path_info, method, domain)
+
+
+cdef object _match_path(object map, str path_info, str method, str domain):
     cdef StateMachineMatcher matcher = _map_matcher(map)
     cdef Search s
     cdef str path
@@ -1660,3 +1670,83 @@ def map_match_path(map, str path_info, str method, str domain=""):
         raise NeedsFullMatch()
     # PERF: the result tuple is reused when the last one was dropped.
     return __fm_pair(entry.rule, values)
+
+
+# ---------------------------------------------------------------------------
+# The request cycle's entry: ``ext/cycle.pyx`` calls cycle_match through the
+# capsule below, not Map.match_path.
+
+# A map type whose match_path is map_match_path and whose classes define
+# neither host_matching nor default_subdomain, so the instance dict alone
+# holds both. The version tag changes whenever one of its classes does.
+cdef object _direct_map_type = None
+cdef unsigned int _direct_map_tag = 0
+# Those two attributes of the map dict _attrs_dict (not owned) at version
+# _attrs_version: while the dict's version is unchanged, so are they.
+cdef PyObject* _attrs_dict = NULL
+cdef unsigned long long _attrs_version = 0
+cdef bint _attrs_host_matching = False
+cdef str _attrs_domain = ""
+
+
+cdef bint _is_direct_map(object map) except -1:
+    global _direct_map_type, _direct_map_tag
+    cdef PyTypeObject* tp = Py_TYPE(map)
+    cdef unsigned int tag = __fm_type_tag(tp)
+    if tag != 0 and tag == _direct_map_tag and <PyObject*>_direct_map_type == <PyObject*>tp:
+        return True
+    ours = map_match_path
+    if (
+        __fm_type_attr(tp, "match_path") == <PyObject*>ours
+        and __fm_type_plain(tp, <PyObject*>"host_matching", <PyObject*>"default_subdomain")
+    ):
+        tag = __fm_type_tag(tp)  # the lookups assign one if it had none
+        if tag != 0:
+            _direct_map_type = <object>tp
+            _direct_map_tag = tag
+            return True
+    return False
+
+
+cdef object cycle_match(object map, str path_info, str method):
+    """``map.match_path(path_info, method, map.default_subdomain or "")``
+    for the request cycle, or None when ``map.host_matching`` is set (the
+    cycle then matches the whole environ).
+
+    PERF: a C call with the two map attributes read from the map dict once
+    per change of it, instead of a Python method call and two attribute
+    lookups on every request.
+    """
+    global _attrs_dict, _attrs_version, _attrs_host_matching, _attrs_domain
+    cdef PyObject* d
+    cdef PyObject* host_matching
+    cdef PyObject* domain
+    cdef unsigned long long version
+    if _is_direct_map(map):
+        d = __fm_instance_dict(<PyObject*>map)
+        if d != NULL:
+            version = __fm_dict_version(d)
+            if not (d == _attrs_dict and version == _attrs_version and version != 0):
+                host_matching = PyDict_GetItem(<object>d, "host_matching")
+                domain = PyDict_GetItem(<object>d, "default_subdomain")
+                if host_matching == NULL or domain == NULL or Py_TYPE(<object>domain) != <PyTypeObject*>str:
+                    return _generic_cycle_match(map, path_info, method)
+                _attrs_host_matching = bool(<object>host_matching)
+                _attrs_domain = <str>domain
+                _attrs_dict = d
+                _attrs_version = version
+            if _attrs_host_matching:
+                return None
+            return _match_path(map, path_info, method, _attrs_domain)
+    return _generic_cycle_match(map, path_info, method)
+
+
+cdef object _generic_cycle_match(object map, str path_info, str method):
+    if map.host_matching:
+        return None
+    return map.match_path(path_info, method, map.default_subdomain or "")
+
+
+# The cycle's entry point, as a C function pointer:
+# ``object cycle_match(object map, str path_info, str method)``.
+cycle_match_capsule = PyCapsule_New(<void*>cycle_match, "fastmicro._ext.matcher.cycle_match", NULL)
