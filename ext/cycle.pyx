@@ -27,6 +27,7 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     Py_ssize_t PyDict_GET_SIZE(object)
+    Py_ssize_t PyList_GET_SIZE(object)
     object PyObject_GenericGetDict(object, void*)
     PyObject* PyList_GET_ITEM(object, Py_ssize_t)
 
@@ -44,6 +45,36 @@ cdef extern from *:
     }
     """
     unsigned long long __fmc_dict_version(PyObject* d)
+
+cdef extern from *:
+    """
+    /* Whether o, which the caller holds once, is held by nothing else: no
+       other reference, no weak reference, no instance attribute, so it can
+       serve as a new object of its type. Known only for CPython 3.11's
+       layout of a managed instance dict (values at -4, dict at -3 words);
+       0 (never) elsewhere. */
+    static int __fmc_unshared(PyObject *o) {
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+        PyTypeObject *tp = Py_TYPE(o);
+        PyObject *dict;
+        if (Py_REFCNT(o) != 1 || !(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+            return 0;
+        if (tp->tp_weaklistoffset > 0
+                && *(PyObject **)((char *)o + tp->tp_weaklistoffset) != NULL)
+            return 0;
+        if (((void **)o)[-4] != NULL)
+            return 0;
+        dict = ((PyObject **)o)[-3];
+        return dict == NULL || PyDict_GET_SIZE(dict) == 0;
+    #else
+        (void)o;
+        return 0;
+    #endif
+    }
+    """
+    int __fmc_unshared(PyObject* o)
+
+from collections import defaultdict as _defaultdict
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -125,6 +156,19 @@ cdef class RequestContextState:
     def request(self, value):
         self._lazy_environ = None
         self._request = value
+
+    cdef void _clear(self) except *:
+        # Back to what tp_new made, for _recycle.
+        self.app = None
+        self._push_token = self._push_app_ctx = None
+        self._tokens = None
+        self._session = self.flashes = None
+        self._after_request_functions = self._fresh_response = None
+        self._request = None
+        self._lazy_environ = None
+        self._lazy_class = self._lazy_method = None
+        self._lazy_match = self._lazy_error = None
+        self._lazy_popped = False
 
     cdef object _get_request(self):
         if self._lazy_environ is not None:
@@ -252,6 +296,7 @@ cdef object _request_finished_signal = signals.request_finished
 cdef object _appcontext_pushed_signal = signals.appcontext_pushed
 cdef object _appcontext_popped_signal = signals.appcontext_popped
 cdef object _Headers = Headers
+cdef object _DefaultDict = _defaultdict
 cdef object _Config = Config
 cdef object _DefaultJSONProvider_response = DefaultJSONProvider.response
 cdef object _HTTPException = HTTPException
@@ -440,9 +485,12 @@ def wsgi_app(app, dict environ, start_response):
 
 cdef inline bint _has_items(object registry) except -1:
     # ``bool(registry)`` for the app's hook registries. PERF: they are
-    # dicts, whose size is a field read; PyObject_IsTrue is a call.
-    if type(registry) is dict:
+    # (default)dicts and lists, whose size is a field read; PyObject_IsTrue
+    # is a call.
+    if type(registry) is _DefaultDict or type(registry) is dict:
         return PyDict_GET_SIZE(registry) != 0
+    if type(registry) is list:
+        return PyList_GET_SIZE(registry) != 0
     return bool(registry)
 
 
@@ -470,6 +518,48 @@ cdef inline object _upper(object method):
     return method.upper()
 
 
+# PERF: a context object that nothing holds once its request is over is
+# kept, emptied, for the next request: no allocation, GC tracking or
+# deallocation of the two context objects per request. One of each is
+# kept; a context anything still holds (a preserved context, a copy of
+# the contextvars, a weak reference, an attribute set on it) is left alone.
+cdef RequestContextState _spare_ctx = None
+cdef AppContextState _spare_app_ctx = None
+
+
+cdef inline RequestContextState _new_request_ctx():
+    global _spare_ctx
+    cdef RequestContextState ctx = _spare_ctx
+    if ctx is None:
+        return <RequestContextState>_new(RequestContext)
+    _spare_ctx = None
+    return ctx
+
+
+cdef inline AppContextState _new_app_ctx():
+    global _spare_app_ctx
+    cdef AppContextState app_ctx = _spare_app_ctx
+    if app_ctx is None:
+        return <AppContextState>_new(AppContext)
+    _spare_app_ctx = None
+    return app_ctx
+
+
+cdef void _recycle(RequestContextState ctx, AppContextState app_ctx) except *:
+    # The caller's reference is the only one (arguments are borrowed).
+    global _spare_ctx, _spare_app_ctx
+    if _spare_ctx is None and __fmc_unshared(<PyObject*>ctx):
+        ctx._clear()
+        if _spare_ctx is None:  # clearing may have run other code
+            _spare_ctx = ctx
+    if app_ctx is not None and _spare_app_ctx is None and __fmc_unshared(<PyObject*>app_ctx):
+        app_ctx.app = None
+        app_ctx._push_token = None
+        app_ctx._tokens = None
+        if _spare_app_ctx is None:
+            _spare_app_ctx = app_ctx
+
+
 cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object start_response):
     if not plan.inline:
         return _plain_wsgi_app(app, environ, start_response)
@@ -486,7 +576,7 @@ cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object 
     # -- request and contexts (RequestContext.__init__, push) -----------------
     cdef object raw_method = environ.get("REQUEST_METHOD", _MISSING)
     cdef object method = "GET" if raw_method is _MISSING else _upper(raw_method)
-    cdef RequestContextState ctx = <RequestContextState>_new(RequestContext)
+    cdef RequestContextState ctx = _new_request_ctx()
     ctx.app = app
     # The request object is made on first use (RequestContextState).
     ctx._lazy_environ = environ
@@ -496,7 +586,7 @@ cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object 
     cdef object current_app_ctx = get_value(_cv_app_var)
     cdef AppContextState app_ctx = None
     if current_app_ctx is None or current_app_ctx.app is not app:
-        app_ctx = <AppContextState>_new(AppContext)
+        app_ctx = _new_app_ctx()
         app_ctx.app = app
         app_ctx._push_token = PyContextVar_Set(_cv_app_var, app_ctx)
         if _appcontext_pushed:
@@ -529,6 +619,7 @@ cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object 
         if error is not None and app.should_ignore_error(error):
             error = None
         _pop(app, app_dict, ctx, environ, error)
+        _recycle(ctx, app_ctx)
 
 
 cdef inline object _match(

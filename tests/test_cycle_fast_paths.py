@@ -236,3 +236,105 @@ def test_deleted_app_attribute_fails_as_on_flask():
         assert client.get("/").data == b"hi"
         del app.__dict__["after_request_funcs"]
         assert client.get("/").status_code == 500
+
+
+# -- context objects: the compiled cycle keeps one of each that nothing holds
+# for the next request. These hold for Flask; they fail if a kept context
+# carried anything over, or if a context still held were reused.
+
+
+def _sequence_app(framework, log):
+    app = framework.Flask(__name__)
+    app.secret_key = "key"
+
+    @app.route("/later")
+    def later():
+        @framework.after_this_request
+        def mark(response):
+            response.headers["X-Later"] = "1"
+            return response
+
+        return "later"
+
+    @app.route("/count")
+    def count():
+        framework.session["n"] = framework.session.get("n", 0) + 1
+        return "counted"
+
+    @app.route("/look/<name>")
+    def look(name):
+        g = framework.g
+        log.append((name, framework.request.path, "x" in g, framework.request.view_args))
+        g.x = name
+        return name
+
+    @app.route("/plain")
+    def plain():
+        return "plain"
+
+    return app
+
+
+@pytest.mark.parametrize("cycle", [None] + CYCLES)
+def test_nothing_carries_over_to_the_next_request(cycle):
+    steps = ["/later", "/plain", "/count", "/plain", "/look/a", "/look/b", "/plain", "/later"]
+    flask_log, log = [], []
+    flask_app = _sequence_app(flask, flask_log)
+    app = _sequence_app(fastmicro, log)
+    for path in steps:
+        expected = call(flask_app, None, "GET", path)
+        got = call(app, cycle, "GET", path)
+        assert got[:3] == expected[:3], path
+    assert log == flask_log == [
+        ("a", "/look/a", False, {"name": "a"}),
+        ("b", "/look/b", False, {"name": "b"}),
+    ]
+
+
+@pytest.mark.parametrize("framework", [flask, fastmicro])
+def test_contexts_still_held_after_the_request_stay_as_they_were(framework):
+    import contextvars
+    import weakref
+
+    app = framework.Flask(__name__)
+    kept = []
+    weak = []
+
+    @app.route("/keep/<name>")
+    def keep(name):
+        framework.g.name = name
+        kept.append(
+            (
+                framework.globals._cv_request.get(),
+                framework.globals._cv_app.get(),
+                contextvars.copy_context(),
+            )
+        )
+        return name
+
+    @app.route("/weak/<name>")
+    def weak_only(name):
+        weak.append(weakref.ref(framework.globals._cv_request.get()))
+        return name
+
+    @app.route("/attr/<name>")
+    def attr(name):
+        ctx = framework.globals._cv_request.get()
+        app_ctx = framework.globals._cv_app.get()
+        seen = (hasattr(ctx, "custom"), hasattr(app_ctx, "custom"))
+        ctx.custom = app_ctx.custom = name
+        return repr(seen)
+
+    for name in ("a", "b", "c"):
+        assert call(app, None, "GET", f"/keep/{name}")[2] == name.encode()
+        assert call(app, None, "GET", f"/weak/{name}")[2] == name.encode()
+        assert call(app, None, "GET", f"/attr/{name}")[2] == b"(False, False)"
+    assert len({id(ctx) for ctx, _, _ in kept}) == 3
+    for (ctx, app_ctx, copied), name in zip(kept, "abc"):
+        assert ctx.request.path == f"/keep/{name}"
+        assert ctx.app is app and app_ctx.app is app
+        assert app_ctx.g.name == name
+        assert copied[framework.globals._cv_request] is ctx
+        assert copied[framework.globals._cv_app] is app_ctx
+    # Held only weakly: gone after the request, not kept for another.
+    assert [ref() for ref in weak] == [None, None, None]
