@@ -25,6 +25,7 @@ cdef extern from "Python.h":
     ctypedef struct _TaggedType "PyTypeObject":
         unsigned int tp_version_tag
     bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     Py_ssize_t PyDict_GET_SIZE(object)
     Py_ssize_t PyList_GET_SIZE(object)
@@ -335,6 +336,9 @@ cdef tuple _SNAPSHOT_NAMES = ()
 cdef PyObject* _snapshot_dict = NULL
 cdef unsigned long long _snapshot_version = 0
 cdef list _snapshot = None
+# The app dict's "_cycle_plan" at that version (borrowed from the dict), or
+# NULL.
+cdef PyObject* _snapshot_plan = NULL
 
 
 cdef inline object _app_attr(object app, dict app_dict, Py_ssize_t index):
@@ -354,7 +358,7 @@ cdef inline object _app_attr(object app, dict app_dict, Py_ssize_t index):
 cdef object _app_attr_read(object app, dict app_dict, Py_ssize_t index):
     # The dict lookup, and a new snapshot when the dict holds every name (a
     # deleted one falls back to getattr and its AttributeError).
-    global _snapshot_dict, _snapshot_version, _snapshot
+    global _snapshot_dict, _snapshot_version, _snapshot, _snapshot_plan
     cdef PyObject* found
     cdef list values = []
     for name in _SNAPSHOT_NAMES:
@@ -363,6 +367,7 @@ cdef object _app_attr_read(object app, dict app_dict, Py_ssize_t index):
             return getattr(app, _SNAPSHOT_NAMES[index])
         values.append(<object>found)
     # No Python code ran since the lookups began: the version is theirs.
+    _snapshot_plan = PyDict_GetItemWithError(app_dict, "_cycle_plan")
     _snapshot = values
     _snapshot_dict = <PyObject*>app_dict
     _snapshot_version = __fmc_dict_version(<PyObject*>app_dict)
@@ -432,7 +437,17 @@ cdef _Plan _make_plan(object app, dict app_dict):
 
 cdef inline _Plan _plan_for(object app, dict app_dict):
     cdef _Plan plan
-    cdef PyObject* found = PyDict_GetItemWithError(app_dict, "_cycle_plan")
+    cdef PyObject* found
+    if (
+        <PyObject*>app_dict == _snapshot_dict
+        and __fmc_dict_version(<PyObject*>app_dict) == _snapshot_version
+        and _snapshot_version != 0
+        and _snapshot_plan is not NULL
+    ):
+        # PERF: the dict is as it was at the snapshot: same plan entry.
+        found = _snapshot_plan
+    else:
+        found = PyDict_GetItemWithError(app_dict, "_cycle_plan")
     if found is not NULL and type(<object>found) is _Plan:
         plan = <_Plan>found
         # An instance attribute that overrides an inlined method adds a key
@@ -503,11 +518,26 @@ cdef inline bint _is(str value, str constant):
 cdef dict _uppercase_methods = {}
 
 
+cdef inline bint _is_upper_ascii(str method):
+    # Whether ``method.upper()`` equals ``method``, for a short ASCII method.
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(method)
+    cdef const unsigned char* data
+    if not PyUnicode_IS_ASCII(method) or n > 16:
+        return False
+    data = <const unsigned char*>PyUnicode_DATA(method)
+    for i in range(n):
+        if b'a' <= data[i] <= b'z':
+            return False
+    return True
+
+
 cdef inline object _upper(object method):
     # PERF: ``method.upper()`` is a method call; the few methods a server
     # sees are remembered (a bounded cache: clients choose the string).
     cdef PyObject* found
     if type(method) is str:
+        if _is_upper_ascii(<str>method):
+            return method  # PERF: the usual case, no lookup
         found = PyDict_GetItemWithError(_uppercase_methods, method)
         if found is not NULL:
             return <object>found
@@ -560,17 +590,36 @@ cdef void _recycle(RequestContextState ctx, AppContextState app_ctx) except *:
             _spare_app_ctx = app_ctx
 
 
+# A Config dict (not owned) at a version whose TRUSTED_HOSTS is None.
+cdef PyObject* _untrusting_config = NULL
+cdef unsigned long long _untrusting_version = 0
+
+
+cdef inline bint _no_trusted_hosts(object config) except -1:
+    # ``config["TRUSTED_HOSTS"] is None``. PERF: remembered for the config
+    # dict's version; a change to the config gives it a new one.
+    global _untrusting_config, _untrusting_version
+    cdef PyObject* found
+    cdef unsigned long long version
+    if type(config) is not _Config:
+        return config["TRUSTED_HOSTS"] is None
+    version = __fmc_dict_version(<PyObject*>config)
+    if <PyObject*>config == _untrusting_config and version == _untrusting_version and version != 0:
+        return True
+    found = PyDict_GetItemWithError(config, "TRUSTED_HOSTS")
+    if found is NULL:
+        return config["TRUSTED_HOSTS"] is None
+    if <object>found is not None:
+        return False
+    _untrusting_config = <PyObject*>config
+    _untrusting_version = version
+    return True
+
+
 cdef object _handle(object app, dict app_dict, _Plan plan, dict environ, object start_response):
     if not plan.inline:
         return _plain_wsgi_app(app, environ, start_response)
-    cdef object config = _app_attr(app, app_dict, _CONFIG)
-    cdef PyObject* trusted_hosts = NULL
-    if type(config) is _Config:
-        trusted_hosts = PyDict_GetItemWithError(config, "TRUSTED_HOSTS")
-    if trusted_hosts is NULL:
-        if config["TRUSTED_HOSTS"] is not None:
-            return _plain_wsgi_app(app, environ, start_response)
-    elif <object>trusted_hosts is not None:
+    if not _no_trusted_hosts(_app_attr(app, app_dict, _CONFIG)):
         return _plain_wsgi_app(app, environ, start_response)
 
     # -- request and contexts (RequestContext.__init__, push) -----------------

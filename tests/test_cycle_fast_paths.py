@@ -94,6 +94,8 @@ CASES = [
     ("GET", "/", {}),
     ("HEAD", "/", {}),
     ("head", "/", {}),
+    ("GeT", "/item/7", {}),
+    ("PATCH", "/", {}),
     ("GET", "/item/7", {}),
     ("POST", "/item/7", {}),
     ("GET", "/missing", {}),
@@ -338,3 +340,78 @@ def test_contexts_still_held_after_the_request_stay_as_they_were(framework):
         assert copied[framework.globals._cv_app] is app_ctx
     # Held only weakly: gone after the request, not kept for another.
     assert [ref() for ref in weak] == [None, None, None]
+
+
+# -- matching: the compiled cycle calls the compiled matcher directly, with
+# the map's host_matching and default_subdomain read once per change of
+# the map. A map that is not the stock one, or a change to it, is seen.
+
+
+@pytest.mark.parametrize("cycle", [None] + CYCLES)
+def test_host_matching_switched_on_after_the_first_request_is_seen(cycle):
+    results = []
+    for framework, cyc in ((flask, None), (fastmicro, cycle)):
+        app = framework.Flask(__name__)
+        app.route("/")(lambda: "home")
+        first = call(app, cyc, "GET", "/")[0]
+        # Rules without a host then match only an empty host: 404, as Flask.
+        app.url_map.host_matching = True
+        second = call(app, cyc, "GET", "/")[0]
+        app.url_map.host_matching = False
+        third = call(app, cyc, "GET", "/")[0]
+        results.append((first, second, third))
+    assert results[0] == results[1] == ("200 OK", "404 NOT FOUND", "200 OK")
+
+
+@pytest.mark.parametrize("cycle", [None] + CYCLES)
+def test_map_subclass_match_path_and_host_matching_are_honoured(cycle):
+    calls = []
+
+    class CountingMap(fastmicro.routing.Map):
+        def match_path(self, path_info, method, domain=""):
+            calls.append((path_info, method, domain))
+            return super().match_path(path_info, method, domain)
+
+    class HostMap(fastmicro.routing.Map):
+        @property
+        def host_matching(self):
+            return True
+
+        @host_matching.setter
+        def host_matching(self, value):
+            pass
+
+    class CountingApp(fastmicro.Flask):
+        url_map_class = CountingMap
+
+    class HostApp(fastmicro.Flask):
+        url_map_class = HostMap
+
+    counting = CountingApp(__name__)
+    counting.route("/")(lambda: "home")
+    assert call(counting, cycle, "GET", "/")[:3:2] == ("200 OK", b"home")
+    assert calls == [("/", "GET", "")]
+
+    hosts = HostApp(__name__)
+    hosts.route("/", host="example.test")(lambda: "example")
+    assert call(hosts, cycle, "GET", "/", base_url="http://example.test")[:3:2] == (
+        "200 OK",
+        b"example",
+    )
+    assert call(hosts, cycle, "GET", "/", base_url="http://other.test")[0] == "404 NOT FOUND"
+
+
+@pytest.mark.parametrize("cycle", [None] + CYCLES)
+def test_trusted_hosts_changed_after_the_first_request_is_seen(cycle):
+    results = []
+    for framework, cyc in ((flask, None), (fastmicro, cycle)):
+        app = framework.Flask(__name__)
+        app.route("/")(lambda: "home")
+        statuses = [call(app, cyc, "GET", "/", base_url="http://evil.test")[0]]
+        app.config["TRUSTED_HOSTS"] = ["good.test"]
+        statuses.append(call(app, cyc, "GET", "/", base_url="http://evil.test")[0])
+        statuses.append(call(app, cyc, "GET", "/", base_url="http://good.test")[0])
+        app.config["TRUSTED_HOSTS"] = None
+        statuses.append(call(app, cyc, "GET", "/", base_url="http://evil.test")[0])
+        results.append(statuses)
+    assert results[0] == results[1] == ["200 OK", "400 BAD REQUEST", "200 OK", "200 OK"]
