@@ -220,6 +220,12 @@ cdef class AppContextState:
         self._push_token = None
         self._tokens = value
 
+    cdef void _clear(self) except *:
+        # Back to what tp_new made, for _recycle.
+        self.app = None
+        self._push_token = None
+        self._tokens = None
+
 
 # Bound on first use (_bind): fastmicro.ctx subclasses the classes above,
 # so this module is imported while fastmicro.ctx is being imported.
@@ -583,9 +589,7 @@ cdef void _recycle(RequestContextState ctx, AppContextState app_ctx) except *:
         if _spare_ctx is None:  # clearing may have run other code
             _spare_ctx = ctx
     if app_ctx is not None and _spare_app_ctx is None and __fmc_unshared(<PyObject*>app_ctx):
-        app_ctx.app = None
-        app_ctx._push_token = None
-        app_ctx._tokens = None
+        app_ctx._clear()
         if _spare_app_ctx is None:
             _spare_app_ctx = app_ctx
 
