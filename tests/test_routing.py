@@ -175,6 +175,61 @@ def test_rules_added_after_matching_and_iter_rules() -> None:
     assert sorted(r.endpoint for r in url_map.iter_rules()) == ["a", "b"]
 
 
+def test_repeated_matches_follow_changes_to_the_map() -> None:
+    # Whatever the matcher keeps between matches, each answer must be the
+    # one Werkzeug gives for the map as it is now.
+    url_map = Map(
+        [
+            Rule("/x/", endpoint="slash", strict_slashes=False, methods=["GET"]),
+            Rule("/<name>", endpoint="name", methods=["POST"]),
+        ]
+    )
+    for _ in range(2):
+        rule, values = url_map.match_path("/x", "GET")
+        assert (rule.endpoint, values) == ("slash", {})
+        values["changed"] = True  # the caller's own dict
+    assert url_map.match_path("/x", "POST") == (url_map._rules_by_endpoint["name"][0], {"name": "x"})
+    held = url_map.match_path("/y", "POST")[1]
+    again = url_map.match_path("/y", "POST")[1]
+    assert held == again == {"name": "y"} and held is not again
+    held["name"] = "changed"
+    del again["name"]
+    assert url_map.match_path("/y", "POST")[1] == {"name": "y"}
+    assert held == {"name": "changed"} and again == {}
+    url_map.add(Rule("/x", endpoint="plain", methods=["GET", "POST"]))
+    for method in ("GET", "POST", "GET"):
+        assert url_map.match_path("/x", method)[0].endpoint == "plain"
+        assert url_map.bind("h").match("/x", method)[0] == "plain"
+    assert url_map.match_path("/x/", "GET")[0].endpoint == "slash"
+    with pytest.raises(MethodNotAllowed):
+        url_map.match_path("/x/", "POST")
+    url_map.update()
+    url_map._matcher.set_full_match_rules([url_map._rules_by_endpoint["plain"][0]])
+    with pytest.raises(NeedsFullMatch):
+        url_map.match_path("/x", "GET")
+
+
+def test_repeated_matches_per_domain_and_method() -> None:
+    url_map = Map(
+        [
+            Rule("/x", endpoint="api", subdomain="api", methods=["GET"]),
+            Rule("/x", endpoint="www", subdomain="www", methods=["GET", "PUT"]),
+            Rule("/any", endpoint="any"),
+        ],
+        default_subdomain="www",
+    )
+    for _ in range(2):
+        assert url_map.match_path("/x", "GET", "api")[0].endpoint == "api"
+        assert url_map.match_path("/x", "PUT", "www")[0].endpoint == "www"
+        assert url_map.match_path("/x", "GET", "www")[0].endpoint == "www"
+        with pytest.raises(MethodNotAllowed):
+            url_map.match_path("/x", "PUT", "api")
+        with pytest.raises(NotFound):
+            url_map.match_path("/x", "GET", "other")
+        for method in ("GET", "HEAD", "DELETE", "CONNECT", "BREW"):
+            assert url_map.match_path("/any", method, "www")[0].endpoint == "any"
+
+
 def test_build() -> None:
     url_map = Map([Rule("/u/<name>/<int:n>", endpoint="u")])
     adapter = url_map.bind("h")
