@@ -347,16 +347,21 @@ cdef list _snapshot = None
 cdef PyObject* _snapshot_plan = NULL
 
 
+cdef inline bint _snapshot_current(dict app_dict) noexcept:
+    # Whether the snapshot is of this dict as it is now.
+    return (
+        <PyObject*>app_dict == _snapshot_dict
+        and __fmc_dict_version(<PyObject*>app_dict) == _snapshot_version
+        and _snapshot_version != 0
+    )
+
+
 cdef inline object _app_attr(object app, dict app_dict, Py_ssize_t index):
     # PERF: ``app.<name>`` for the instance attributes the cycle reads on
     # every request: a version check and a list read instead of a generic
     # attribute lookup. The plan checked that the app's class defines none
     # of these names, so the instance dict is where ``getattr`` finds them.
-    if (
-        <PyObject*>app_dict == _snapshot_dict
-        and __fmc_dict_version(<PyObject*>app_dict) == _snapshot_version
-        and _snapshot_version != 0
-    ):
+    if _snapshot_current(app_dict):
         return <object>PyList_GET_ITEM(_snapshot, index)
     return _app_attr_read(app, app_dict, index)
 
@@ -444,12 +449,7 @@ cdef _Plan _make_plan(object app, dict app_dict):
 cdef inline _Plan _plan_for(object app, dict app_dict):
     cdef _Plan plan
     cdef PyObject* found
-    if (
-        <PyObject*>app_dict == _snapshot_dict
-        and __fmc_dict_version(<PyObject*>app_dict) == _snapshot_version
-        and _snapshot_version != 0
-        and _snapshot_plan is not NULL
-    ):
+    if _snapshot_current(app_dict) and _snapshot_plan is not NULL:
         # PERF: the dict is as it was at the snapshot: same plan entry.
         found = _snapshot_plan
     else:
