@@ -252,6 +252,11 @@ def summary(target: Target) -> dict[str, float]:
     }
 
 
+def per_round_ratios(target: Target, raw: Target) -> list[float]:
+    """``target``'s requests per second over raw WSGI's, round by round."""
+    return [a.rps / b.rps for a, b in zip(target.samples, raw.samples)]
+
+
 def version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
@@ -326,16 +331,18 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     if "raw" in results:
         raw = results["raw"]["rps"]
+        by_name = {t.name: t for t in targets}
         for name in results:
             if name != "raw":
                 # The median of per-round ratios: each round's targets ran
                 # back to back, so this cancels slow drifts of the machine.
-                ratios = [a.rps / b.rps for a, b in zip(next(t for t in targets if t.name == name).samples,
-                                                        next(t for t in targets if t.name == "raw").samples)]
+                ratios = per_round_ratios(by_name[name], by_name["raw"])
                 ratio = statistics.median(ratios)
                 results[name]["ratio_to_raw"] = ratio
+                results[name]["round_ratios"] = ratios
                 print(f"{name}: {results[name]['rps'] / raw:.1%} of raw WSGI by median req/s,"
-                      f" {ratio:.1%} by median per-round ratio")
+                      f" {ratio:.1%} by median per-round ratio"
+                      f" (rounds: {', '.join(f'{r:.1%}' for r in ratios)})")
         if "fastmicro" in results and results["fastmicro"]["ratio_to_raw"] < 0.90:
             failures.append(f"fastmicro at {results['fastmicro']['ratio_to_raw']:.1%} of raw WSGI (target 90%)")
     errors = {n: int(s["non_2xx"] + s["socket_errors"]) for n, s in results.items()}

@@ -316,4 +316,7 @@ def test_loadtest_runs_targets_under_one_server(tmp_path):
     for name, summary in result["summary"].items():
         assert summary["non_2xx"] == summary["socket_errors"] == 0, name
         assert 0 < summary["requests"] <= 300 + 1, name
+    fastmicro_rps, raw_rps = (result["samples"][n][0]["rps"] for n in ("fastmicro", "raw"))
+    assert result["summary"]["fastmicro"]["round_ratios"] == [fastmicro_rps / raw_rps]
+    assert f"(rounds: {fastmicro_rps / raw_rps:.1%})" in proc.stdout
     assert "FAIL: servers that did not exit cleanly" not in proc.stdout
