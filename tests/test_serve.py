@@ -7,10 +7,12 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import textwrap
 import time
+import typing as t
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +20,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: A self-signed certificate for localhost and 127.0.0.1 (valid until 2126)
+#: and its key, for the TLS tests only: ``openssl req -x509 -newkey rsa:2048
+#: -nodes -keyout localhost.key -out localhost.crt -days 36500 -subj
+#: /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1``.
+TLS_CERT = REPO / "tests" / "tls" / "localhost.crt"
+TLS_KEY = REPO / "tests" / "tls" / "localhost.key"
 
 APP = """\
 import os
@@ -44,9 +52,13 @@ def free_port() -> int:
 
 class Server:
     """A child process with its output in a file (a pipe could fill up
-    and block it)."""
+    and block it). ``own_group``: in a process group of its own, as a shell
+    starts a command, so a signal can reach it and every process it starts
+    (the reloader's child)."""
 
-    def __init__(self, args: list[str], cwd: Path, env_extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: list[str], cwd: Path, env_extra: dict[str, str] | None = None, own_group: bool = False
+    ) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         for name in ("FASTMICRO_APP", "FASTMICRO_DEBUG", "FASTMICRO_RUN_FROM_CLI", "WERKZEUG_RUN_MAIN"):
@@ -54,20 +66,22 @@ class Server:
         env.update(env_extra or {})
         self.log_path = cwd / f"server-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "wb")
+        self.own_group = own_group
         self.proc = subprocess.Popen(
-            [sys.executable, *args], cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            [sys.executable, *args], cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
 
     @property
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def get(self, url: str, deadline: float = 30.0) -> str:
+    def get(self, url: str, deadline: float = 30.0, context: ssl.SSLContext | None = None) -> str:
         """GET ``url``, retrying while the server starts."""
         end = time.monotonic() + deadline
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
+                with urllib.request.urlopen(url, timeout=5, context=context) as response:
                     assert response.status == 200
                     return response.read().decode()
             except urllib.error.HTTPError:
@@ -90,17 +104,37 @@ class Server:
             time.sleep(0.05)
         time.sleep(0.3)  # from the log line to the worker's signal handlers
 
+    def get_until(self, url: str, done: t.Callable[[str], bool], deadline: float = 30.0) -> str:
+        """GET ``url`` until the body satisfies ``done`` (the server may
+        restart in between)."""
+        end = time.monotonic() + deadline
+        while True:
+            body = self.get(url, deadline=max(0.1, end - time.monotonic()))
+            if done(body):
+                return body
+            if time.monotonic() > end:
+                pytest.fail(f"no matching answer in {deadline}s (last: {body!r}):\n{self.output}")
+            time.sleep(0.1)
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
+        if self.own_group:
+            os.killpg(self.proc.pid, sig)  # as Ctrl-C in a terminal does
+        else:
+            self.proc.send_signal(sig)
         try:
             return self.proc.wait(timeout=30)
         finally:
             self._log.close()
 
     def kill(self) -> None:
+        if self.own_group:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the reloader's child too
+            except ProcessLookupError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        self.proc.wait()
         self._log.close()
 
 
@@ -114,8 +148,8 @@ def appdir(tmp_path: Path) -> Path:
 def start(appdir: Path):
     servers: list[Server] = []
 
-    def starter(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(list(args), appdir, env)
+    def starter(*args: str, env: dict[str, str] | None = None, own_group: bool = False) -> Server:
+        server = Server(list(args), appdir, env, own_group)
         servers.append(server)
         return server
 
@@ -252,6 +286,104 @@ def test_app_run_in_a_script(start, appdir):
     assert proc.stop(signal.SIGINT) == 0
     assert " * Serving fastmicro app 'svcapp'" in proc.output
     assert "WARNING: This is a development server." in proc.output
+
+
+# -- fastmicro run: the reloader, --extra-files, --exclude-patterns, TLS ----------
+
+
+def _pid(body: str) -> str:
+    return body.rsplit("pid=", 1)[1]
+
+
+def _touch_later(path: Path, text: str | None = None) -> None:
+    """Rewrite ``path`` (or keep its text) with an mtime in the future, so a
+    stat reloader sees the change whatever the file system's resolution."""
+    if text is not None:
+        path.write_text(text)
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def test_run_reloader_restarts_on_a_code_change(start, appdir):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = start("-m", "fastmicro", "--app", "svcapp:create_app", "run", "--port", str(port), "--reload",
+                 own_group=True)
+    first = proc.get(url)
+    assert first.startswith("Hello, World!")
+    _touch_later(appdir / "svcapp.py", APP.replace('greeting="Hello"', 'greeting="Reloaded"'))
+    after = proc.get_until(url, lambda body: body.startswith("Reloaded, World!"))
+    assert _pid(after) != _pid(first)  # a new server process
+    assert proc.stop(signal.SIGINT) == 0
+    out = proc.output
+    assert re.search(r" \* Restarting with (stat|watchdog)", out), out
+    assert f" * Detected change in '{appdir / 'svcapp.py'}', reloading" in out
+
+
+WATCHED_APP = """\
+import os
+
+import helper_skip  # noqa: F401  (imported, so watched unless excluded)
+from fastmicro import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def index():
+    return f"pid={os.getpid()}"
+"""
+
+
+def test_run_reloads_on_extra_files_and_not_on_excluded_ones(start, appdir):
+    (appdir / "watched.py").write_text(WATCHED_APP)
+    (appdir / "helper_skip.py").write_text("VALUE = 1\n")
+    (appdir / "settings.cfg").write_text("value = 1\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    # Two patterns, separated as the option documents; the first matches.
+    patterns = os.pathsep.join(["*helper_skip.py", "*.never"])
+    proc = start("-m", "fastmicro", "--app", "watched", "run", "--port", str(port), "--reload",
+                 "--extra-files", "settings.cfg", "--exclude-patterns", patterns, own_group=True)
+    pid = _pid(proc.get(url))
+
+    _touch_later(appdir / "helper_skip.py", "VALUE = 2\n")
+    time.sleep(3)  # three intervals of the stat reloader
+    assert _pid(proc.get(url)) == pid
+    assert "helper_skip.py" not in proc.output
+
+    _touch_later(appdir / "settings.cfg", "value = 2\n")
+    proc.get_until(url, lambda body: _pid(body) != pid)
+    assert proc.stop(signal.SIGINT) == 0
+    assert f" * Detected change in '{appdir / 'settings.cfg'}', reloading" in proc.output
+    assert "helper_skip.py" not in proc.output
+
+
+TLS_CONTEXT_MODULE = f"""\
+import ssl
+
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain({str(TLS_CERT)!r}, {str(TLS_KEY)!r})
+"""
+
+
+@pytest.mark.parametrize("how", ["cert-and-key", "ssl-context"])
+def test_run_serves_https(start, appdir, how):
+    if how == "cert-and-key":
+        tls = ["--cert", str(TLS_CERT), "--key", str(TLS_KEY)]
+    else:
+        (appdir / "tlsctx.py").write_text(TLS_CONTEXT_MODULE)
+        tls = ["--cert", "tlsctx:context"]
+    port = free_port()
+    proc = start("-m", "fastmicro", "--app", "svcapp:create_app", "run", "--port", str(port), "--no-reload", *tls)
+    client = ssl.create_default_context(cafile=str(TLS_CERT))  # verifies the certificate and host
+    assert proc.get(f"https://127.0.0.1:{port}/?name=tls", context=client).startswith("Hello, tls!")
+    with pytest.raises(urllib.error.URLError) as info:
+        # A client that does not trust the certificate refuses the server.
+        urllib.request.urlopen(f"https://127.0.0.1:{port}/", timeout=5, context=ssl.create_default_context())
+    assert isinstance(info.value.reason, ssl.SSLCertVerificationError)
+    assert proc.stop(signal.SIGINT) == 0
+    assert f"Running on https://127.0.0.1:{port}" in proc.output
 
 
 # -- benchmarks/loadtest.py (correctness only; its figures are in benchmarks/README.md)
