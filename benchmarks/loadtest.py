@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing as t
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -237,7 +238,8 @@ def run_python(url: str, duration: float, connections: int, max_requests: int) -
 # -- report ---------------------------------------------------------------------
 
 
-def summary(target: Target) -> dict[str, float]:
+def summary(target: Target) -> dict[str, t.Any]:
+    # Figures; main() adds the ratios to raw WSGI (round_ratios is a list).
     s = target.samples
     return {
         "rps": statistics.median(x.rps for x in s),
